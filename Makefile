@@ -1,0 +1,30 @@
+# The README's two commands are `make dog` and `make test`; the rest are conveniences.
+SWIFT ?= swift
+RELEASE_BIN := .build/release/dbrun
+MAIN_PIPELINE ?= examples/hello.yaml
+
+.PHONY: deps build release dog test bench clean
+
+# Debian packages the build links against (skipped when already present).
+deps:
+	@scripts/install-deps
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release --product dbrun
+
+# The main job: install what is missing, build optimised, run the pipeline.
+dog: deps release
+	$(RELEASE_BIN) $(MAIN_PIPELINE)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps release
+	$(RELEASE_BIN) bench runner
+
+clean:
+	rm -rf .build

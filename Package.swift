@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Optimise the numeric modules hard in release builds, but never for one CPU only:
+// OpenBLAS dispatches GEMM at run time, and our own loops rely on the compiler's portable vectorisation.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "dbrun",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dbrun", targets: ["dbrun"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // System-library shims: the only places C headers are imported.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+
+        // Engine: tensors, autodiff, kernels, optimizers. Knows nothing about models.
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        // Images in and out, resizing, grids. Independent of the engine.
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: fastMath),
+        // The embedded procedural world: images, captions, subjects.
+        .target(name: "ToyWorld", dependencies: ["Imaging"], swiftSettings: fastMath),
+        // diffusers/transformers-compatible models, safetensors, tokenizer, schedulers. Knows nothing about pipelines.
+        .target(name: "Diffusion", dependencies: ["Tensor", "Imaging"], swiftSettings: fastMath),
+        // Declarative pipelines: spec, schema, DAG, cache, executor. Knows nothing about ML.
+        .target(
+            name: "Pipeline",
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // DreamBooth stage kinds, registered with Pipeline.
+        .target(name: "DreamBooth", dependencies: ["Pipeline", "Diffusion", "Imaging", "ToyWorld"]),
+        .executableTarget(
+            name: "dbrun",
+            dependencies: [
+                "Pipeline", "DreamBooth", "Diffusion", "Imaging", "Tensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        // Drives the built `dbrun` binary on temporary pipelines.
+        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "TestSupport"]),
+    ]
+)

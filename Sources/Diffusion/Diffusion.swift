@@ -1,0 +1,2 @@
+// diffusers/transformers-compatible models land here (issue: models).
+import Tensor

@@ -1,0 +1,2 @@
+// DreamBooth stage kinds land here; they register with Pipeline's stage-kind registry.
+import Pipeline

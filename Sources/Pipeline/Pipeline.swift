@@ -1,0 +1,1 @@
+// Declarative pipelines: spec, schema, DAG, cache, executor.

@@ -1,0 +1,2 @@
+// The embedded procedural world (images, captions, subjects) lands here.
+import Imaging
