@@ -1,3 +1,2 @@
-import Tensor
-import Imaging
-print("dbrun: BLAS threads \(BLAS.threadCount), libpng \(ImageLibraries.libpngVersion)")
+// Entry point: parse, run, and map every error to DESIGN.md's exit codes in one place (CLIErrors.swift).
+DBRun.main()
