@@ -131,9 +131,13 @@ public struct StageGraph: Sendable {
         while true {
             let next = spec.stages.map(\.name).first { remaining[current]?.contains($0) == true }!
             if let i = path.firstIndex(of: next) {
-                let cycle = Array(path[i...]).reversed() + [next]
-                let stage = spec.stage(cycle.last!)!
-                return .invalid(at: stage.location, "the stages form a cycle: \(cycle.joined(separator: " → "))",
+                // `path` follows "depends on"; reversed, it follows the data. Start at the earliest stage in the file.
+                let flow = Array(path[i...].reversed())
+                let names = spec.stages.map(\.name)
+                let first = flow.indices.min { names.firstIndex(of: flow[$0])! < names.firstIndex(of: flow[$1])! }!
+                let cycle = Array(flow[first...] + flow[..<first])
+                return .invalid(at: spec.stage(cycle[0])!.location,
+                                "the stages form a cycle: \((cycle + [cycle[0]]).joined(separator: " → "))",
                                 hint: "remove one of these references or needs")
             }
             path.append(next)
