@@ -39,8 +39,21 @@ public final class Interruption: @unchecked Sendable {
         if isRequested { throw PipelineError.interrupted }
     }
 
-    /// Marks a stop as requested, as a signal would (for tests and for programmatic cancellation).
-    public func request() { receive(SIGINT) }
+    /// Marks a stop as requested, as a first signal would (for programmatic cancellation and tests).
+    public func request() {
+        lock.lock()
+        requested = true
+        let groups = childGroups
+        lock.unlock()
+        for group in groups { kill(-group, SIGINT) }
+    }
+
+    /// Clears a request, so a long-lived process (or a test) can run again.
+    public func reset() {
+        lock.lock()
+        requested = false
+        lock.unlock()
+    }
 
     func register(childGroup pid: pid_t) {
         lock.lock()
@@ -59,14 +72,11 @@ public final class Interruption: @unchecked Sendable {
     private func receive(_ sig: Int32) {
         lock.lock()
         let second = requested
-        requested = true
         let groups = childGroups
         lock.unlock()
-        if second {
-            for group in groups { kill(-group, SIGKILL) }
-            FileHandle.standardError.write(Data("\ndbrun: interrupted twice; exiting now\n".utf8))
-            _exit(130)
-        }
-        for group in groups { kill(-group, SIGINT) }
+        guard second else { return request() }
+        for group in groups { kill(-group, SIGKILL) }
+        FileHandle.standardError.write(Data("\ndbrun: interrupted twice; exiting now\n".utf8))
+        _exit(130)
     }
 }

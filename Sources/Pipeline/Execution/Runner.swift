@@ -137,6 +137,16 @@ public final class Runner: @unchecked Sendable {
         return ": \(shown)\(changes.count > 5 ? ", and \(changes.count - 5) more" : "")"
     }
 
+    /// Keeps the manifest of each folder input in the store (a few bytes per file), so that a later `why` can name
+    /// the files that changed inside it.
+    private func storeInputManifests(_ stage: StageSpec) throws {
+        for path in try pipeline.kind(of: stage).identity(of: stage, in: spec).inputs {
+            if let manifest = try state.hash(spec.resolve(path)).manifest, !store.hasObject(manifest.hash) {
+                try store.storeBytes(manifest.canonicalData, as: manifest.hash)
+            }
+        }
+    }
+
     /// Outputs whose workspace copy is missing or differs from the record.
     private func outputsNeedingRestore(_ record: StageRecord) -> [String] {
         record.outputs.keys.sorted().filter { name in
@@ -271,6 +281,7 @@ public final class Runner: @unchecked Sendable {
                                      logURL: workspace.logFile(stage: stage.name))
         let job = StageJob(stage: stage, pipeline: spec, scratch: scratch, seed: spec.seed, threads: threads,
                            progress: progress, upstreamValues: upstreamValues, outputURLs: outputURLs)
+        try storeInputManifests(stage)
         let started = Date()
         let values = try kind.run(job)
         try job.checkCancellation()

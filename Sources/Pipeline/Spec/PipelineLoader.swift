@@ -13,9 +13,11 @@ public struct LoadedPipeline: Sendable {
 /// File → YAML → schema → typed spec → each kind's own checks → DAG. Collects all problems of one phase before
 /// throwing, so a user fixes them in one go.
 public enum PipelineLoader {
-    public static func load(file: String, kinds: StageKindRegistry = .builtIn) throws -> LoadedPipeline {
+    /// - Parameter schema: the schema to validate against; the shipped one unless a test brings kinds of its own.
+    public static func load(file: String, kinds: StageKindRegistry = .builtIn,
+                            schema: JSONSchema = PipelineSchema.validator) throws -> LoadedPipeline {
         let root = try YAMLLoader.load(file: file)
-        let problems = PipelineSchema.validator.validate(root)
+        let problems = schema.validate(root)
         if !problems.isEmpty { throw PipelineErrors(problems) }
 
         let workspace = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL
