@@ -42,18 +42,20 @@ public final class Store: @unchecked Sendable {
         return manifest.files.allSatisfy { hasObject($0.hash) }
     }
 
-    /// Copies a file or folder into the store and returns its hash. Files already stored are not copied again.
-    public func store(_ url: URL, state: HashState) throws -> ContentHash {
+    /// Copies a file or folder into the store and returns its hash (and a folder's manifest). Files already stored
+    /// are not copied again.
+    @discardableResult
+    public func store(_ url: URL, state: HashState) throws -> (hash: ContentHash, manifest: FolderManifest?) {
         let (hash, manifest) = try state.hash(url)
         guard let manifest else {
             if !hasObject(hash) { try storeFile(url, expecting: hash) }
-            return hash
+            return (hash, nil)
         }
         for (relative, fileHash) in manifest.files where !hasObject(fileHash) {
             try storeFile(url.appendingPathComponent(relative), expecting: fileHash)
         }
         if !hasObject(hash) { try storeBytes(manifest.canonicalData, as: hash) }
-        return hash
+        return (hash, manifest)
     }
 
     private func storeFile(_ url: URL, expecting hash: ContentHash) throws {

@@ -288,7 +288,7 @@ public final class Runner: @unchecked Sendable {
 
         // Store every output, then write the record, then publish: a crash before the record leaves no cache entry.
         var outputs: [String: StageRecord.OutputRecord] = [:]
-        var publications: [(from: URL, to: URL, hash: ContentHash)] = []
+        var publications: [(from: URL, to: URL, hash: ContentHash, manifest: FolderManifest?)] = []
         for declaration in declarations {
             switch declaration.form {
             case .value:
@@ -301,12 +301,12 @@ public final class Runner: @unchecked Sendable {
                 guard let st = FileSystem.stat(url.path), st.isDirectory == isFolder else {
                     throw PipelineError.failed("stage '\(stage.name)' did not write its \(isFolder ? "folder" : "file") '\(fileName)'")
                 }
-                let hash = try store.store(url, state: state)
+                let (hash, manifest) = try store.store(url, state: state)
                 let path = workspace.publishedPath(stage: stage.name, fileName: fileName)
                 outputs[declaration.name] = .init(kind: isFolder ? .folder : .file, path: path, hash: hash, value: nil)
-                publications.append((url, spec.resolve(path), hash))
+                publications.append((url, spec.resolve(path), hash, manifest))
             case .inPlace(let path):
-                let hash = try store.store(spec.resolve(path), state: state)
+                let hash = try store.store(spec.resolve(path), state: state).hash
                 outputs[declaration.name] = .init(kind: hash.isFolder ? .folder : .file, path: path, hash: hash, value: nil)
             }
         }
@@ -320,7 +320,12 @@ public final class Runner: @unchecked Sendable {
         try store.setLast(key.value, pipeline: spec.name, stage: stage.name)
         for publication in publications {
             try FileSystem.moveReplacing(publication.from, publication.to)
-            _ = try? state.hash(publication.to)  // same inodes and mtimes: the state learns the new paths cheaply
+            // A rename keeps contents: tell the state the new paths rather than reading the files again.
+            if let manifest = publication.manifest {
+                for (relative, hash) in manifest.files { state.remember(publication.to.appendingPathComponent(relative).path, hash: hash) }
+            } else {
+                state.remember(publication.to.path, hash: publication.hash)
+            }
         }
         return record
     }
