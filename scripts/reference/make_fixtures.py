@@ -117,6 +117,9 @@ TOKENIZER_CASES = [
     "fullwidth ＡＢＣ１２３ letters",
     "ﬁ ligature and Ⅻ roman",
     "mixed123numbers456",
+    "漢字!かな? a日本b",
+    "modifier aʰb, title ǅx, letter-number xⅫy, other-number a²b",
+    "a\u0301 combining mark without a precomposed form: q\u0303",
 ]
 
 
