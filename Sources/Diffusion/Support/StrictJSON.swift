@@ -16,6 +16,29 @@ indirect enum JSONValue {
     /// Members in file order.
     case object([JSONMember])
 
+    /// The value as compact JSON text, for error messages.
+    var jsonText: String {
+        switch self {
+        case .null: "null"
+        case .bool(let b): b ? "true" : "false"
+        case .integer(let i): String(i)
+        case .number(let text): text
+        case .string(let s): CompactJSONWriter.quoted(s)
+        case .array(let items): "[" + items.map(\.jsonText).joined(separator: ", ") + "]"
+        case .object(let members):
+            "{" + members.map { CompactJSONWriter.quoted($0.key) + ": " + $0.value.jsonText }.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// The value of a number (integer or not), nil for other kinds.
+    var numberValue: Double? {
+        switch self {
+        case .integer(let i): Double(i)
+        case .number(let text): Double(text)
+        default: nil
+        }
+    }
+
     /// A short name of the value's kind for error messages.
     var kindName: String {
         switch self {
@@ -47,10 +70,15 @@ struct StrictJSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
     private let maxDepth: Int
+    private var allowsNonFinite = false
 
-    /// Parses one JSON value filling `bytes` (surrounding whitespace allowed).
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = 64) throws(JSONSyntaxError) -> JSONValue {
+    /// Parses one JSON value filling `bytes` (surrounding whitespace allowed). `allowsNonFinite` accepts the
+    /// `Infinity`, `-Infinity` and `NaN` that Python's `json` writes.
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = 64, allowsNonFinite: Bool = false
+    ) throws(JSONSyntaxError) -> JSONValue {
         var parser = StrictJSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.allowsNonFinite = allowsNonFinite
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -87,6 +115,11 @@ struct StrictJSONParser {
         case UInt8(ascii: "t"): try expect("true"); return .bool(true)
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
+        case UInt8(ascii: "I") where allowsNonFinite: try expect("Infinity"); return .number("Infinity")
+        case UInt8(ascii: "N") where allowsNonFinite: try expect("NaN"); return .number("NaN")
+        case UInt8(ascii: "-") where allowsNonFinite && position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "I"):
+            try expect("-Infinity")
+            return .number("-Infinity")
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character '\(Unicode.Scalar(byte))'")
         }
