@@ -5,7 +5,7 @@ struct DBRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dbrun",
         abstract: "DreamBooth as declarative pipelines: run only what changed, cache everything by content.",
-        subcommands: [ImageCommand.self, BenchCommand.self],
+        subcommands: [TokenizeCommand.self, ImageCommand.self, BenchCommand.self],
     )
 }
 
