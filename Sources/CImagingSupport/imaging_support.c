@@ -24,15 +24,28 @@ struct dbr_png {
     size_t size;
     size_t position;
     char message[DBR_ERR_LEN];
+    char warning[DBR_ERR_LEN];
 };
 
+// libpng often explains a fatal error in the warning just before it ("Image width exceeds user limit in
+// IHDR", then "Invalid IHDR data"): report both.
 static void png_error_handler(png_structp png, png_const_charp message) {
     struct dbr_png *p = (struct dbr_png *)png_get_error_ptr(png);
-    snprintf(p->message, sizeof p->message, "%s", message);
+    if (p->warning[0]) {
+        snprintf(p->message, sizeof p->message, "%s (%s)", message, p->warning);
+    } else {
+        snprintf(p->message, sizeof p->message, "%s", message);
+    }
     png_longjmp(png, 1);
 }
 
-// Ancillary-chunk complaints (odd iCCP profiles, bad tEXt CRCs) are common in real files and harmless to pixels.
+// Ancillary-chunk complaints (odd iCCP profiles, bad tEXt CRCs) are common in real files and harmless to
+// pixels: keep the last one for context, print nothing.
+static void png_read_warning_handler(png_structp png, png_const_charp message) {
+    struct dbr_png *p = (struct dbr_png *)png_get_error_ptr(png);
+    snprintf(p->warning, sizeof p->warning, "%s", message);
+}
+
 static void png_warning_handler(png_structp png, png_const_charp message) {
     (void)png;
     (void)message;
@@ -61,7 +74,7 @@ int dbr_png_open(const uint8_t *data, size_t size, uint32_t max_dimension, dbr_p
     }
     p->data = data;
     p->size = size;
-    p->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, p, png_error_handler, png_warning_handler);
+    p->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, p, png_error_handler, png_read_warning_handler);
     if (!p->png) {
         free(p);
         set_error(err, "out of memory");

@@ -10,6 +10,13 @@ enum PNGDecoder {
     static func decode(_ data: UnsafeRawBufferPointer, path: String, limits: DecodeLimits) throws(ImageError)
         -> DecodedImage
     {
+        // The header sits at a fixed place (signature, IHDR length and tag, width, height): check the declared
+        // size before libpng sees it, for a plain message.
+        if data.count >= 24, Array(data[12..<16]) == Array("IHDR".utf8) {
+            let w = data[16..<20].reduce(0) { $0 << 8 | Int($1) }
+            let h = data[20..<24].reduce(0) { $0 << 8 | Int($1) }
+            if w > 0 && h > 0 { try limits.check(width: w, height: h, path: path) }
+        }
         var err = [CChar](repeating: 0, count: Int(DBR_ERR_LEN))
         var handle: OpaquePointer?
         var header = dbr_png_info()
@@ -89,7 +96,7 @@ enum PNGDecoder {
         let kind: ImageError.Kind
         if message.hasPrefix("truncated") {
             kind = .truncated
-        } else if message.contains("exceeds user limit") {
+        } else if message.contains("exceeds user limit") || message.contains("too large") {
             kind = .tooLarge
         } else if message.hasPrefix("not a PNG") {
             kind = .notAnImage

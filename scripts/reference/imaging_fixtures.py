@@ -278,9 +278,13 @@ def build_bad():
     good_jpg = open(out("jpeg", "baseline420.jpg"), "rb").read()
     bad = {}
     bad["truncated.png"] = (good_png[: len(good_png) // 2], "truncated")
-    # Flip a byte inside the IDAT data: the chunk CRC no longer matches.
-    i = good_png.index(b"IDAT") + 20
-    bad["badcrc.png"] = (good_png[:i] + bytes([good_png[i] ^ 0x5A]) + good_png[i + 1 :], "corrupt")
+    # Damage the stored CRC of the IDAT chunk (data intact), and separately the compressed data itself.
+    i = good_png.index(b"IDAT")
+    length = struct.unpack(">I", good_png[i - 4 : i])[0]
+    c = i + 4 + length
+    bad["badcrc.png"] = (good_png[:c] + bytes([good_png[c] ^ 0x5A]) + good_png[c + 1 :], "corrupt")
+    j = i + 4 + length // 2
+    bad["baddata.png"] = (good_png[:j] + bytes([good_png[j] ^ 0x5A]) + good_png[j + 1 :], "corrupt")
     bad["empty.png"] = (b"", "empty")
     bad["notes.png"] = (b"hello, these are my notes\nnot an image\n", "notAnImage")
     # Valid header and CRC declaring 20000 x 20000 (400 MP) with almost no data: refused before allocation.
