@@ -12,13 +12,15 @@ struct DBRun: ParsableCommand {
 /// `dbrun image …`: image tools.
 struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "image", abstract: "Inspect images as training reads them.", subcommands: []
+        commandName: "image", abstract: "Inspect images as training reads them.",
+        subcommands: [ImageCheckCommand.self]
     )
 }
 
 /// `dbrun bench …`: benchmarks that print JSON (`--json`) and a table.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure the engine, the models and the runner.", subcommands: []
+        commandName: "bench", abstract: "Measure the engine, the models and the runner.",
+        subcommands: [ImagingBench.self]
     )
 }
