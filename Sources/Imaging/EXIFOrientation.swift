@@ -58,39 +58,7 @@ extension Image {
     /// The image turned upright according to `orientation`.
     public func oriented(_ orientation: EXIFOrientation) -> Image {
         if orientation == .normal { return self }
-        let w = width, h = height
-        let outW = orientation.swapsAxes ? h : w
-        let outH = orientation.swapsAxes ? w : h
-        // Output pixel (x, y) reads source index start + y * rowStep + x * columnStep (in one plane).
-        let start: Int, rowStep: Int, columnStep: Int
-        switch orientation {
-        case .normal: (start, rowStep, columnStep) = (0, w, 1)
-        case .mirrored: (start, rowStep, columnStep) = (w - 1, w, -1)
-        case .rotated180: (start, rowStep, columnStep) = ((h - 1) * w + w - 1, -w, -1)
-        case .flippedVertically: (start, rowStep, columnStep) = ((h - 1) * w, -w, 1)
-        case .transposed: (start, rowStep, columnStep) = (0, 1, w)  // out(x, y) = in(y, x)
-        case .rotated90Clockwise: (start, rowStep, columnStep) = ((h - 1) * w, 1, -w)  // out(x, y) = in(y, h-1-x)
-        case .transversed: (start, rowStep, columnStep) = ((h - 1) * w + w - 1, -1, -w)  // in(w-1-y, h-1-x)
-        case .rotated90CounterClockwise: (start, rowStep, columnStep) = (w - 1, -1, w)  // in(w-1-y, x)
-        }
-        var out = [Float](repeating: 0, count: pixels.count)
-        let plane = w * h
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<channels {
-                    let s = src.baseAddress! + c * plane
-                    let d = dst.baseAddress! + c * plane
-                    for y in 0..<outH {
-                        var i = start + y * rowStep
-                        let row = d + y * outW
-                        for x in 0..<outW {
-                            row[x] = s[i]
-                            i += columnStep
-                        }
-                    }
-                }
-            }
-        }
-        return Image(width: outW, height: outH, channels: channels, pixels: out)
+        let (w, h, out) = reorient(pixels, width: width, height: height, channels: channels, orientation)
+        return Image(width: w, height: h, channels: channels, pixels: out)
     }
 }

@@ -5,12 +5,15 @@
 /// bytes are also the fastest way to shrink a 12-megapixel photo.
 enum EightBitResampler {
     static func resize(_ image: Image, width newWidth: Int, height newHeight: Int, filter: ResamplingFilter) -> Image {
-        var planes = image.pixels.map { v -> UInt8 in
-            let s = v * 255 + 0.5
-            return s <= 0 ? 0 : (s >= 255 ? 255 : UInt8(s))
-        }
-        var width = image.width, height = image.height
-        let channels = image.channels
+        resize(BytePlanes(image), width: newWidth, height: newHeight, filter: filter).image()
+    }
+
+    static func resize(_ source: BytePlanes, width newWidth: Int, height newHeight: Int, filter: ResamplingFilter)
+        -> BytePlanes
+    {
+        var planes = source.bytes
+        var width = source.width, height = source.height
+        let channels = source.channels
         if newWidth != width {
             let kernel = ResamplingKernel(inputSize: width, outputSize: newWidth, filter: filter)
             planes = horizontal(planes, rows: channels * height, width: width, newWidth: newWidth, kernel: kernel)
@@ -21,13 +24,7 @@ enum EightBitResampler {
             planes = vertical(planes, channels: channels, width: width, height: height, newHeight: newHeight, kernel: kernel)
             height = newHeight
         }
-        var pixels = [Float](repeating: 0, count: planes.count)
-        planes.withUnsafeBufferPointer { src in
-            pixels.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count { dst[i] = Float(src[i]) * (1 / 255) }
-            }
-        }
-        return Image(width: width, height: height, channels: channels, pixels: pixels)
+        return BytePlanes(width: width, height: height, channels: channels, bytes: planes)
     }
 
     @inline(__always)

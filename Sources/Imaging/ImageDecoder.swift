@@ -32,6 +32,42 @@ public enum ImageDecoder {
         return try result.get()
     }
 
+    /// Decodes and resizes so the short side is `size` (torchvision's `Resize(size)` rule), in 8-bit
+    /// arithmetic exactly as PIL does, without ever holding the full-resolution image as floats: the fast way
+    /// to read a 12-megapixel photo for training. Equal to `decode(...).image.resizedShortSide(to: size,
+    /// filter: filter, precision: .eightBit)`; 16-bit PNGs are rounded to 8 bits first, as PIL reads them.
+    public static func decode(
+        contentsOf path: String, shortSide size: Int, filter: ResamplingFilter = .bilinear,
+        limits: DecodeLimits = .default
+    ) throws(ImageError) -> DecodedImage {
+        try decode(readFile(path, limits: limits), path: path, shortSide: size, filter: filter, limits: limits)
+    }
+
+    /// In-memory form of `decode(contentsOf:shortSide:filter:limits:)`; `path` only labels errors.
+    public static func decode(
+        _ data: Data, path: String = "<memory>", shortSide size: Int, filter: ResamplingFilter = .bilinear,
+        limits: DecodeLimits = .default
+    ) throws(ImageError) -> DecodedImage {
+        precondition(size > 0)
+        if data.isEmpty || ImageFormat.sniff(data) != .jpeg {
+            let decoded = try decode(data, path: path, limits: limits)
+            let image = decoded.image.resizedShortSide(to: size, filter: filter, precision: .eightBit)
+            return DecodedImage(image: image, info: decoded.info)
+        }
+        let result: Result<(BytePlanes, ImageInfo), ImageError> = data.withUnsafeBytes { raw in
+            do throws(ImageError) {
+                return .success(try JPEGDecoder.decodeBytes(raw, path: path, limits: limits))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let (planes, info) = try result.get()
+        let (w, h) = Image.shortSideSize(width: planes.width, height: planes.height, size: size)
+        let resized = w == planes.width && h == planes.height
+            ? planes : EightBitResampler.resize(planes, width: w, height: h, filter: filter)
+        return DecodedImage(image: resized.image(), info: info)
+    }
+
     /// Reads a whole file, refusing directories, unreadable paths and files beyond `limits.maxFileBytes`.
     static func readFile(_ path: String, limits: DecodeLimits) throws(ImageError) -> Data {
         var isDirectory: ObjCBool = false

@@ -9,6 +9,14 @@ enum JPEGDecoder {
     static func decode(_ data: UnsafeRawBufferPointer, path: String, limits: DecodeLimits) throws(ImageError)
         -> DecodedImage
     {
+        let (planes, info) = try decodeBytes(data, path: path, limits: limits)
+        return DecodedImage(image: planes.image(), info: info)
+    }
+
+    /// The upright image as RGB byte planes (gray files repeat their plane).
+    static func decodeBytes(_ data: UnsafeRawBufferPointer, path: String, limits: DecodeLimits) throws(ImageError)
+        -> (BytePlanes, ImageInfo)
+    {
         var err = [CChar](repeating: 0, count: Int(DBR_ERR_LEN))
         var handle: OpaquePointer?
         var header = dbr_jpeg_info()
@@ -44,8 +52,8 @@ enum JPEGDecoder {
         let rowBytes = width * components
         let batch = 16
         var buffer = [UInt8](repeating: 0, count: rowBytes * batch)
-        var planes = [Float](repeating: 0, count: width * height * 3)
-        let converter = RowConverter(width: width, height: height, channels: components, sixteenBit: false)
+        let plane = width * height
+        var planes = [UInt8](repeating: 0, count: plane * 3)
         var y = 0
         while y < height {
             var got: UInt32 = 0
@@ -56,12 +64,32 @@ enum JPEGDecoder {
             if got == 0 { throw ImageError(path: path, kind: .corrupt, reason: "JPEG: decoder returned no rows") }
             buffer.withUnsafeBytes { raw in
                 planes.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<Int(got) { converter.convert(row: raw.baseAddress! + r * rowBytes, y: y + r, into: out) }
+                    let src = raw.bindMemory(to: UInt8.self).baseAddress!
+                    for r in 0..<Int(got) {
+                        let row = src + r * rowBytes
+                        let red = out.baseAddress! + (y + r) * width
+                        if components == 1 {
+                            red.update(from: row, count: width)
+                        } else {
+                            let green = red + plane, blue = green + plane
+                            for x in 0..<width {
+                                red[x] = row[3 * x]
+                                green[x] = row[3 * x + 1]
+                                blue[x] = row[3 * x + 2]
+                            }
+                        }
+                    }
                 }
             }
             y += Int(got)
         }
         if dbr_jpeg_finish(handle, &err) != 0 { throw failure(err, path: path) }
+        if components == 1 {
+            planes.withUnsafeMutableBufferPointer { out in
+                (out.baseAddress! + plane).update(from: out.baseAddress!, count: plane)
+                (out.baseAddress! + 2 * plane).update(from: out.baseAddress!, count: plane)
+            }
+        }
         var first = [CChar](repeating: 0, count: Int(DBR_ERR_LEN))
         let warningCount = dbr_jpeg_warnings(handle, &first)
         var warnings: [String] = []
@@ -72,8 +100,8 @@ enum JPEGDecoder {
         let info = ImageInfo(
             format: .jpeg, storedWidth: width, storedHeight: height, orientation: orientation, colorType: colorType,
             bitDepth: 8, hasAlpha: false, interlaced: header.progressive != 0, warnings: warnings)
-        let image = Image(width: width, height: height, channels: 3, pixels: planes)
-        return DecodedImage(image: image.oriented(orientation), info: info)
+        let stored = BytePlanes(width: width, height: height, channels: 3, bytes: planes)
+        return (stored.oriented(orientation), info)
     }
 
     static func failure(_ err: [CChar], path: String) -> ImageError {

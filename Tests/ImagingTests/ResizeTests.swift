@@ -45,6 +45,18 @@ import Testing
         #expect(ours == expected)
     }
 
+    @Test(arguments: ["jpeg/orientation6.jpg", "jpeg/gray.jpg", "jpeg/progressive.jpg", "png/rgba16.png", "resize/source.png"])
+    func bytePathEqualsFloatPath(_ file: String) throws {
+        let path = Fixtures.path(file)
+        let full = try Image(contentsOf: path)
+        for size in [7, 13, min(full.width, full.height)] {
+            let fused = try ImageDecoder.decode(contentsOf: path, shortSide: size).image
+            #expect(fused == full.resizedShortSide(to: size, filter: .bilinear, precision: .eightBit), "size \(size)")
+        }
+        let t = TrainingTransform(resolution: 11, centerCrop: false, randomFlip: true)
+        for seed: UInt64 in 0..<4 { #expect(try t.load(contentsOf: path, seed: seed) == t.apply(full, seed: seed)) }
+    }
+
     @Test func shortSideFollowsTorchvision() {
         #expect(Image.shortSideSize(width: 4032, height: 3024, size: 512) == (682, 512))
         #expect(Image.shortSideSize(width: 3024, height: 4032, size: 512) == (512, 682))
