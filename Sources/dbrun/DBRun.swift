@@ -19,7 +19,8 @@ struct DBRun: ParsableCommand {
 /// `dbrun image …`: image tools.
 struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "image", abstract: "Inspect images as training reads them.", subcommands: []
+        commandName: "image", abstract: "Inspect images as training reads them.",
+        subcommands: [ImageCheckCommand.self]
     )
 }
 
@@ -27,6 +28,6 @@ struct ImageCommand: ParsableCommand {
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the engine, the models and the runner.",
-        subcommands: [RunnerBench.self]
+        subcommands: [RunnerBench.self, ImagingBench.self]
     )
 }
