@@ -6,7 +6,7 @@ import Foundation
 extension Tensor {
     /// Elementwise sum, broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let out = broadcastElements(a, b) { $0 + $1 }
+        let out = broadcast(a, b, AddKernel())
         guard let needs = recording(a, b) else { return out }
         let sa = a.shape, sb = b.shape
         return out.recorded("add", [a, b]) { g in
@@ -16,7 +16,7 @@ extension Tensor {
 
     /// Elementwise difference, broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        let out = broadcastElements(a, b) { $0 - $1 }
+        let out = broadcast(a, b, SubKernel())
         guard let needs = recording(a, b) else { return out }
         let sa = a.shape, sb = b.shape
         return out.recorded("sub", [a, b]) { g in
@@ -26,7 +26,7 @@ extension Tensor {
 
     /// Elementwise product, broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        let out = broadcastElements(a, b) { $0 * $1 }
+        let out = broadcast(a, b, MulKernel())
         guard let needs = recording(a, b) else { return out }
         let sa = a.shape, sb = b.shape
         let ac = a.detached(), bc = b.detached()
@@ -37,7 +37,7 @@ extension Tensor {
 
     /// Elementwise quotient, broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        let out = broadcastElements(a, b) { $0 / $1 }
+        let out = broadcast(a, b, DivKernel())
         guard let needs = recording(a, b) else { return out }
         let sa = a.shape, sb = b.shape
         let bc = b.detached(), oc = out.detached()
@@ -90,7 +90,7 @@ extension Tensor {
     // Scalar forms: no broadcast bookkeeping, one pass.
 
     public static func + (a: Tensor, s: Float) -> Tensor {
-        let out = a.mapElements { $0 + s }
+        let out = a.map(AffineKernel(scale: 1, shift: s))
         guard recording(a) != nil else { return out }
         return out.recorded("add_scalar", [a]) { g in [g] }
     }
@@ -99,7 +99,7 @@ extension Tensor {
     public static func - (s: Float, a: Tensor) -> Tensor { (-a) + s }
 
     public static func * (a: Tensor, s: Float) -> Tensor {
-        let out = a.mapElements { $0 * s }
+        let out = a.map(AffineKernel(scale: s, shift: 0))
         guard recording(a) != nil else { return out }
         return out.recorded("mul_scalar", [a]) { g in [g * s] }
     }
@@ -115,7 +115,7 @@ extension Tensor {
 
     /// Elementwise negation.
     public static prefix func - (a: Tensor) -> Tensor {
-        let out = a.mapElements { -$0 }
+        let out = a.map(AffineKernel(scale: -1, shift: 0))
         guard recording(a) != nil else { return out }
         return out.recorded("neg", [a]) { g in [-g] }
     }

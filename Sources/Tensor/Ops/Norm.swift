@@ -1,160 +1,146 @@
-// Group norm and layer norm: statistics per group (per row) in Double over a cached block, then one
-// normalising pass; backward uses the saved mean and 1/σ.
+// Group norm and layer norm as one kernel: statistics per row (a group of one sample, or one token), then
+// normalise and apply the per-channel scale and shift in the same pass. Only the row mean and 1/σ are
+// saved; backward recomputes x̂ from the input, so no normalised copy is kept.
+
+/// How a normalised tensor splits into rows and channels: row r holds `channelsPerRow` channels of `inner`
+/// elements each, channel `(r % groupsPerSample)·channelsPerRow + k`.
+struct NormLayout {
+    let rows: Int, channelsPerRow: Int, inner: Int, groupsPerSample: Int
+    var len: Int { channelsPerRow * inner }
+    var channels: Int { groupsPerSample * channelsPerRow }
+    var grain: Int { Swift.max(1, 16384 / Swift.max(len, 1)) }
+    func firstChannel(_ row: Int) -> Int { (row % groupsPerSample) * channelsPerRow }
+}
 
 extension Tensor {
-    /// Normalises `rows` rows of `len` elements: y = (x − μ)·rstd, returning μ and rstd per row.
-    /// Writes `xhat` into `out` (scale and shift are applied by the caller's per-channel pass).
-    static func normalizeRows(_ x: UnsafePointer<Float>, rows: Int, len: Int, eps: Float,
-                              out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
-                              rstd: UnsafeMutablePointer<Float>) {
-        let xs = UncheckedBox(UnsafeMutablePointer(mutating: x)), os = UncheckedBox(out)
-        let ms = UncheckedBox(mean), rs = UncheckedBox(rstd)
-        Parallel.forRanges(rows, grain: Swift.max(1, 16384 / Swift.max(len, 1))) { r in
-            for row in r {
-                let p = xs.value + row * len
-                let mu = len == 0 ? 0 : sumContiguous(p, len) / Float(len)
-                // Two passes over a row that sits in cache: no cancellation from E[x²] − E[x]².
-                var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
-                var i = 0
-                while i + 4 <= len {
-                    let d0 = p[i] - mu, d1 = p[i + 1] - mu, d2 = p[i + 2] - mu, d3 = p[i + 3] - mu
-                    a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3
-                    i += 4
-                }
-                while i < len { let d = p[i] - mu; a0 += d * d; i += 1 }
-                let variance = len == 0 ? 0 : ((a0 + a1) + (a2 + a3)) / Float(len)
-                let inv = 1 / (variance + eps).squareRoot()
-                ms.value[row] = mu
-                rs.value[row] = inv
-                let q = os.value + row * len
-                for j in 0..<len { q[j] = (p[j] - mu) * inv }
-            }
-        }
-    }
-
-    /// Backward of `normalizeRows` given dL/dxhat: dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)).
-    static func normalizeRowsBackward(xhat: UnsafePointer<Float>, dxhat: UnsafePointer<Float>, rows: Int, len: Int,
-                                      rstd: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-        let xs = UncheckedBox(UnsafeMutablePointer(mutating: xhat)), gs = UncheckedBox(UnsafeMutablePointer(mutating: dxhat))
-        let rs = UncheckedBox(UnsafeMutablePointer(mutating: rstd)), ds = UncheckedBox(dx)
-        Parallel.forRanges(rows, grain: Swift.max(1, 16384 / Swift.max(len, 1))) { r in
-            for row in r {
-                let xh = xs.value + row * len, g = gs.value + row * len, d = ds.value + row * len
-                var s1: Float = 0, s2: Float = 0
-                for j in 0..<len { s1 += g[j]; s2 += g[j] * xh[j] }
-                let m1 = s1 / Float(len), m2 = s2 / Float(len), inv = rs.value[row]
-                for j in 0..<len { d[j] = inv * (g[j] - m1 - xh[j] * m2) }
-            }
-        }
-    }
-
     /// Group normalisation of `[N, C, ...]` over `groups` groups of channels, then per-channel
-    /// `weight`·x + `bias` (as `torch.nn.GroupNorm`).
+    /// `weight`·x̂ + `bias` (as `torch.nn.GroupNorm`).
     public static func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
         precondition(x.rank >= 2 && x.shape[1] % groups == 0, "groupNorm: \(x.shape[1]) channels into \(groups) groups")
-        let n = x.shape[0], c = x.shape[1], spatial = x.shape[2...].reduce(1, *)
-        let rows = n * groups, len = c / groups * spatial
-        let xhat = Tensor.empty(x.shape), mean = Tensor.empty([rows]), rstd = Tensor.empty([rows])
-        normalizeRows(x.pointer, rows: rows, len: len, eps: eps, out: xhat.pointer, mean: mean.pointer, rstd: rstd.pointer)
-        let out = affineChannels(xhat, channels: c, inner: spatial, weight: weight, bias: bias)
-        var inputs = [x]
-        if let weight { inputs.append(weight) }
-        if let bias { inputs.append(bias) }
-        guard let needs = recording(inputs) else { return out }
-        let wc = weight?.detached()
-        return out.recorded("group_norm", inputs) { g in
-            affineChannelsBackward(g: g, xhat: xhat, rstd: rstd, rows: rows, len: len, channels: c, inner: spatial,
-                                   weight: wc, hasBias: bias != nil, needs: needs)
-        }
+        let layout = NormLayout(rows: x.shape[0] * groups, channelsPerRow: x.shape[1] / groups,
+                                inner: x.shape[2...].reduce(1, *), groupsPerSample: groups)
+        return normalized(x, layout, weight: weight, bias: bias, eps: eps, name: "group_norm")
     }
 
     /// Layer normalisation over the last dimension (as `torch.nn.LayerNorm(E)`).
     public static func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
-        let e = x.shape.last ?? 1, rows = x.count / Swift.max(e, 1)
-        let xhat = Tensor.empty(x.shape), mean = Tensor.empty([rows]), rstd = Tensor.empty([rows])
-        normalizeRows(x.pointer, rows: rows, len: e, eps: eps, out: xhat.pointer, mean: mean.pointer, rstd: rstd.pointer)
-        // Per "channel" = per feature: view [rows, E] as N=rows, C=E, inner=1.
-        let out = affineChannels(xhat, channels: e, inner: 1, weight: weight, bias: bias)
+        let e = x.shape.last ?? 1
+        let layout = NormLayout(rows: x.count / Swift.max(e, 1), channelsPerRow: e, inner: 1, groupsPerSample: 1)
+        return normalized(x, layout, weight: weight, bias: bias, eps: eps, name: "layer_norm")
+    }
+
+    static func normalized(_ x: Tensor, _ layout: NormLayout, weight: Tensor?, bias: Tensor?, eps: Float, name: String) -> Tensor {
+        if let weight { precondition(weight.shape == [layout.channels], "\(name) weight \(weight.shape), expected [\(layout.channels)]") }
+        if let bias { precondition(bias.shape == [layout.channels], "\(name) bias \(bias.shape), expected [\(layout.channels)]") }
+        let out = Tensor.empty(x.shape), stats = Tensor.empty([2, layout.rows])
+        normForward(x.pointer, layout, weight?.pointer, bias?.pointer, eps, out.pointer, stats.pointer)
         var inputs = [x]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         guard let needs = recording(inputs) else { return out }
-        let wc = weight?.detached()
-        return out.recorded("layer_norm", inputs) { g in
-            affineChannelsBackward(g: g, xhat: xhat, rstd: rstd, rows: rows, len: e, channels: e, inner: 1,
-                                   weight: wc, hasBias: bias != nil, needs: needs)
-        }
-    }
-
-    /// y = xhat·w[c] + b[c] for a tensor laid out as [outer, channels, inner].
-    static func affineChannels(_ xhat: Tensor, channels: Int, inner: Int, weight: Tensor?, bias: Tensor?) -> Tensor {
-        guard weight != nil || bias != nil else { return xhat }
-        if let weight { precondition(weight.shape == [channels], "norm weight \(weight.shape), expected [\(channels)]") }
-        if let bias { precondition(bias.shape == [channels], "norm bias \(bias.shape), expected [\(channels)]") }
-        let out = Tensor.empty(xhat.shape)
-        let outer = xhat.count / Swift.max(channels * inner, 1)
-        let xs = UncheckedBox(xhat.pointer), os = UncheckedBox(out.pointer)
-        let ws = UncheckedBox(weight?.pointer), bs = UncheckedBox(bias?.pointer)
-        Parallel.forRanges(outer * channels, grain: Swift.max(1, 16384 / Swift.max(inner, 1))) { r in
-            for oc in r {
-                let ch = oc % channels
-                let w = ws.value?[ch] ?? 1, b = bs.value?[ch] ?? 0
-                let s = xs.value + oc * inner, d = os.value + oc * inner
-                for j in 0..<inner { d[j] = s[j] * w + b }
+        let xc = x.detached(), wc = weight?.detached()
+        let hasWeight = weight != nil, hasBias = bias != nil
+        return out.recorded(name, inputs) { g in
+            let dx: Tensor? = needs[0] ? Tensor.empty(xc.shape) : nil
+            let partials = Tensor.empty([2, layout.rows * layout.channelsPerRow])
+            normBackward(xc.pointer, g.pointer, layout, wc?.pointer, stats.pointer, dx?.pointer, partials.pointer)
+            var grads: [Tensor?] = [dx]
+            // Per-(sample, channel) partial sums, summed over samples in order: deterministic.
+            let samples = layout.rows / layout.groupsPerSample
+            func total(_ which: Int) -> Tensor {
+                partials.slice(axis: 0, which..<(which + 1)).reshapedRaw([samples, layout.channels])
+                    .sumKeepingDims([0]).reshapedRaw([layout.channels])
             }
+            if hasWeight { grads.append(needs[1] ? total(0) : nil) }
+            if hasBias { grads.append(needs[needs.count - 1] ? total(1) : nil) }
+            return grads
         }
-        return out
     }
 
-    /// Gradients of a normalisation followed by a per-channel affine map, for x, weight and bias as needed.
-    static func affineChannelsBackward(g: Tensor, xhat: Tensor, rstd: Tensor, rows: Int, len: Int, channels: Int,
-                                       inner: Int, weight: Tensor?, hasBias: Bool, needs: [Bool]) -> [Tensor?] {
-        let outer = xhat.count / Swift.max(channels * inner, 1)
-        var grads: [Tensor?] = []
-        if needs[0] {
-            // dxhat = g·w[c], then the normalisation's own backward per row.
-            let dxhat: Tensor
-            if let weight {
-                dxhat = Tensor.empty(g.shape)
-                let gs = UncheckedBox(g.pointer), ds = UncheckedBox(dxhat.pointer), ws = UncheckedBox(weight.pointer)
-                Parallel.forRanges(outer * channels, grain: Swift.max(1, 16384 / Swift.max(inner, 1))) { r in
-                    for oc in r {
-                        let w = ws.value[oc % channels]
-                        let s = gs.value + oc * inner, d = ds.value + oc * inner
-                        for j in 0..<inner { d[j] = s[j] * w }
+    static func normForward(_ x: UnsafeMutablePointer<Float>, _ l: NormLayout, _ w: UnsafeMutablePointer<Float>?,
+                            _ b: UnsafeMutablePointer<Float>?, _ eps: Float, _ out: UnsafeMutablePointer<Float>,
+                            _ stats: UnsafeMutablePointer<Float>) {
+        let xs = UncheckedBox(x), os = UncheckedBox(out), ws = UncheckedBox(w), bs = UncheckedBox(b), ss = UncheckedBox(stats)
+        Parallel.forRanges(l.rows, grain: l.grain) { r in
+            for row in r {
+                let p = xs.value + row * l.len, q = os.value + row * l.len
+                let mu = l.len == 0 ? 0 : sumContiguous(p, l.len) / Float(l.len)
+                // Two passes over a row that sits in cache: no cancellation from E[x²] − E[x]².
+                let variance = l.len == 0 ? 0 : sumSquaredDeviations(p, l.len, mu) / Float(l.len)
+                let inv = 1 / (variance + eps).squareRoot()
+                ss.value[row] = mu
+                ss.value[l.rows + row] = inv
+                let c0 = l.firstChannel(row)
+                if l.inner == 1 {
+                    for j in 0..<l.len {
+                        let wj = ws.value?[c0 + j] ?? 1, bj = bs.value?[c0 + j] ?? 0
+                        q[j] = (p[j] - mu) * inv * wj + bj
+                    }
+                } else {
+                    for k in 0..<l.channelsPerRow {
+                        let scale = inv * (ws.value?[c0 + k] ?? 1)
+                        let shift = (bs.value?[c0 + k] ?? 0) - mu * scale
+                        let pk = p + k * l.inner, qk = q + k * l.inner
+                        for j in 0..<l.inner { qk[j] = pk[j] * scale + shift }
                     }
                 }
-            } else {
-                dxhat = g
             }
-            let dx = Tensor.empty(g.shape)
-            normalizeRowsBackward(xhat: xhat.pointer, dxhat: dxhat.pointer, rows: rows, len: len, rstd: rstd.pointer, dx: dx.pointer)
-            grads.append(dx)
-        } else {
-            grads.append(nil)
         }
-        let wantW = weight != nil && needs[1]
-        let wantB = hasBias && needs[needs.count - 1]
-        if wantW || wantB {
-            // Per (outer, channel) partial sums first, then summed over outer in order: deterministic.
-            let pw = Tensor.empty([outer, channels]), pb = Tensor.empty([outer, channels])
-            let gs = UncheckedBox(g.pointer), xs = UncheckedBox(xhat.pointer)
-            let pws = UncheckedBox(pw.pointer), pbs = UncheckedBox(pb.pointer)
-            Parallel.forRanges(outer * channels, grain: Swift.max(1, 16384 / Swift.max(inner, 1))) { r in
-                for oc in r {
-                    let s = gs.value + oc * inner, xh = xs.value + oc * inner
-                    var sw: Float = 0, sb: Float = 0
-                    for j in 0..<inner { sw += s[j] * xh[j]; sb += s[j] }
-                    pws.value[oc] = sw
-                    pbs.value[oc] = sb
+    }
+
+    /// Writes dx (if asked) and per-(row, channel) sums Σg·x̂ (partials row 0) and Σg (row 1).
+    static func normBackward(_ x: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ l: NormLayout,
+                             _ w: UnsafeMutablePointer<Float>?, _ stats: UnsafeMutablePointer<Float>,
+                             _ dx: UnsafeMutablePointer<Float>?, _ partials: UnsafeMutablePointer<Float>) {
+        let xs = UncheckedBox(x), gs = UncheckedBox(g), ws = UncheckedBox(w), ss = UncheckedBox(stats)
+        let ds = UncheckedBox(dx), ps = UncheckedBox(partials)
+        let width = l.rows * l.channelsPerRow
+        Parallel.forRanges(l.rows, grain: l.grain) { r in
+            for row in r {
+                let p = xs.value + row * l.len, gr = gs.value + row * l.len
+                let mu = ss.value[row], inv = ss.value[l.rows + row]
+                let c0 = l.firstChannel(row)
+                var s1: Float = 0, s2: Float = 0
+                for k in 0..<l.channelsPerRow {
+                    let pk = p + k * l.inner, gk = gr + k * l.inner
+                    var sg: Float = 0, sgx: Float = 0
+                    for j in 0..<l.inner {
+                        sg += gk[j]
+                        sgx += gk[j] * (pk[j] - mu)
+                    }
+                    sgx *= inv
+                    ps.value[row * l.channelsPerRow + k] = sgx
+                    ps.value[width + row * l.channelsPerRow + k] = sg
+                    let wk = ws.value?[c0 + k] ?? 1
+                    s1 += wk * sg
+                    s2 += wk * sgx
+                }
+                guard let d = ds.value else { continue }
+                let m1 = s1 / Float(l.len), m2 = s2 / Float(l.len)
+                let dr = d + row * l.len
+                for k in 0..<l.channelsPerRow {
+                    let wk = ws.value?[c0 + k] ?? 1
+                    let pk = p + k * l.inner, gk = gr + k * l.inner, dk = dr + k * l.inner
+                    for j in 0..<l.inner {
+                        let xhat = (pk[j] - mu) * inv
+                        dk[j] = inv * (gk[j] * wk - m1 - xhat * m2)
+                    }
                 }
             }
-            if weight != nil { grads.append(wantW ? pw.sumKeepingDims([0]).reshapedRaw([channels]) : nil) }
-            if hasBias { grads.append(wantB ? pb.sumKeepingDims([0]).reshapedRaw([channels]) : nil) }
-        } else {
-            if weight != nil { grads.append(nil) }
-            if hasBias { grads.append(nil) }
         }
-        return grads
+    }
+
+    /// Σ (p[i] − mu)² with four interleaved accumulators (fixed order).
+    @inline(__always)
+    static func sumSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> Float {
+        var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
+        var i = 0
+        while i + 4 <= n {
+            let d0 = p[i] - mu, d1 = p[i + 1] - mu, d2 = p[i + 2] - mu, d3 = p[i + 3] - mu
+            a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3
+            i += 4
+        }
+        while i < n { let d = p[i] - mu; a0 += d * d; i += 1 }
+        return (a0 + a1) + (a2 + a3)
     }
 }

@@ -4,16 +4,30 @@ import Foundation
 
 extension Tensor {
     /// Softmax of one row in place: e^(x − max) / Σ. Returns the log of the normaliser (max + log Σ).
+    /// Max, exponentials and scaling are separate loops so each vectorises; the sum keeps a fixed order.
     @inline(__always)
     static func softmaxRow(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-        var m = -Float.infinity
-        for j in 0..<n { m = Swift.max(m, p[j]) }
-        if m == -.infinity { for j in 0..<n { p[j] = 0 }; return -.infinity }
-        var s: Float = 0
-        for j in 0..<n { let e = FastMath.exp(p[j] - m); p[j] = e; s += e }
+        let m = maxContiguous(p, n)
+        if m == -.infinity { p.update(repeating: 0, count: n); return -.infinity }
+        for j in 0..<n { p[j] = FastMath.exp(p[j] - m) }
+        let s = sumContiguous(p, n)
         let inv = 1 / s
         for j in 0..<n { p[j] *= inv }
         return m + logf(s)
+    }
+
+    /// The largest of `n` floats (−∞ when empty), with 8 independent lanes.
+    @inline(__always)
+    static func maxContiguous(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
+        var i = 0
+        while i + 8 <= n {
+            m0 = Swift.max(m0, p[i]); m1 = Swift.max(m1, p[i + 1]); m2 = Swift.max(m2, p[i + 2]); m3 = Swift.max(m3, p[i + 3])
+            m4 = Swift.max(m4, p[i + 4]); m5 = Swift.max(m5, p[i + 5]); m6 = Swift.max(m6, p[i + 6]); m7 = Swift.max(m7, p[i + 7])
+            i += 8
+        }
+        while i < n { m0 = Swift.max(m0, p[i]); i += 1 }
+        return Swift.max(Swift.max(Swift.max(m0, m1), Swift.max(m2, m3)), Swift.max(Swift.max(m4, m5), Swift.max(m6, m7)))
     }
 
     /// Softmax over the last dimension.
@@ -50,11 +64,9 @@ extension Tensor {
         Parallel.forRanges(rows, grain: Swift.max(1, 4096 / Swift.max(n, 1))) { r in
             for row in r {
                 let x = xs.value + row * n, o = os.value + row * n
-                var m = -Float.infinity
-                for j in 0..<n { m = Swift.max(m, x[j]) }
-                var s: Float = 0
-                for j in 0..<n { s += FastMath.exp(x[j] - m) }
-                let lse = m + logf(s)
+                let m = Tensor.maxContiguous(x, n)
+                for j in 0..<n { o[j] = FastMath.exp(x[j] - m) }
+                let lse = m + logf(Tensor.sumContiguous(o, n))
                 for j in 0..<n { o[j] = x[j] - lse }
             }
         }
