@@ -8,7 +8,8 @@ import Foundation
         let xc = Swift.min(Swift.max(x, -87.3), 88.7)
         // Round x·log2(e) to the nearest integer with the 1.5·2^23 trick (no SSE4.1 needed).
         let magic: Float = 12_582_912
-        let n = (xc * 1.442_695_04 + magic) - magic
+        let shifted = xc * 1.442_695_04 + magic
+        let n = shifted - magic
         let r = xc - n * 0.693_145_75 - n * 1.428_606_8e-6
         // Taylor polynomial of e^r on |r| ≤ ln2/2: relative error below 2e-7.
         var p: Float = 1.0 / 720
@@ -18,7 +19,10 @@ import Foundation
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let scale = Float(bitPattern: UInt32(bitPattern: Int32(n) &+ 127) << 23)
+        // 2^n from the integer already sitting in the low mantissa bits of `shifted` (no float→int convert,
+        // so the loop stays in SSE2 integer ops).
+        let ni = shifted.bitPattern &- magic.bitPattern
+        let scale = Float(bitPattern: (ni &+ 127) &<< 23)
         return p * scale
     }
 

@@ -31,20 +31,58 @@ extension Tensor {
         }
     }
 
-    /// Sum of `n` contiguous floats with 8 interleaved accumulators (fixed order: deterministic, and
-    /// about √8 less rounding drift than one running sum).
+    /// Sum of `n` contiguous floats in a fixed order: two 8-lane SIMD accumulators, then the tail
+    /// (deterministic, vectorised, and less rounding drift than one running sum).
     @inline(__always)
     static func sumContiguous(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
-        var a4: Float = 0, a5: Float = 0, a6: Float = 0, a7: Float = 0
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        let raw = UnsafeRawPointer(p)
         var i = 0
-        while i + 8 <= n {
-            a0 += p[i]; a1 += p[i + 1]; a2 += p[i + 2]; a3 += p[i + 3]
-            a4 += p[i + 4]; a5 += p[i + 5]; a6 += p[i + 6]; a7 += p[i + 7]
-            i += 8
+        while i + 16 <= n {
+            a0 += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            a1 += raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+            i += 16
         }
         var tail: Float = 0
         while i < n { tail += p[i]; i += 1 }
-        return ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)) + tail
+        return (a0 + a1).sum() + tail
+    }
+
+    /// Σ (p[i] − mu)², same order rules as `sumContiguous`.
+    @inline(__always)
+    static func sumSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> Float {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        let m = SIMD8<Float>(repeating: mu)
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i + 16 <= n {
+            let d0 = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - m
+            let d1 = raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self) - m
+            a0 += d0 * d0
+            a1 += d1 * d1
+            i += 16
+        }
+        var tail: Float = 0
+        while i < n { let d = p[i] - mu; tail += d * d; i += 1 }
+        return (a0 + a1).sum() + tail
+    }
+
+    /// (Σ g[i], Σ g[i]·(x[i] − mu)) in one pass (norm backward).
+    @inline(__always)
+    static func sumAndCentredDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> (Float, Float) {
+        var s = SIMD8<Float>(), d = SIMD8<Float>()
+        let m = SIMD8<Float>(repeating: mu)
+        let gr = UnsafeRawPointer(g), xr = UnsafeRawPointer(x)
+        var i = 0
+        while i + 8 <= n {
+            let gv = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let xv = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            s += gv
+            d += gv * (xv - m)
+            i += 8
+        }
+        var ts: Float = 0, td: Float = 0
+        while i < n { ts += g[i]; td += g[i] * (x[i] - mu); i += 1 }
+        return (s.sum() + ts, d.sum() + td)
     }
 }

@@ -103,11 +103,7 @@ extension Tensor {
                 var s1: Float = 0, s2: Float = 0
                 for k in 0..<l.channelsPerRow {
                     let pk = p + k * l.inner, gk = gr + k * l.inner
-                    var sg: Float = 0, sgx: Float = 0
-                    for j in 0..<l.inner {
-                        sg += gk[j]
-                        sgx += gk[j] * (pk[j] - mu)
-                    }
+                    var (sg, sgx) = sumAndCentredDot(gk, pk, l.inner, mu)
                     sgx *= inv
                     ps.value[row * l.channelsPerRow + k] = sgx
                     ps.value[width + row * l.channelsPerRow + k] = sg
@@ -128,19 +124,5 @@ extension Tensor {
                 }
             }
         }
-    }
-
-    /// Σ (p[i] − mu)² with four interleaved accumulators (fixed order).
-    @inline(__always)
-    static func sumSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> Float {
-        var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
-        var i = 0
-        while i + 4 <= n {
-            let d0 = p[i] - mu, d1 = p[i + 1] - mu, d2 = p[i + 2] - mu, d3 = p[i + 3] - mu
-            a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3
-            i += 4
-        }
-        while i < n { let d = p[i] - mu; a0 += d * d; i += 1 }
-        return (a0 + a1) + (a2 + a3)
     }
 }

@@ -16,18 +16,19 @@ extension Tensor {
         return m + logf(s)
     }
 
-    /// The largest of `n` floats (−∞ when empty), with 8 independent lanes.
+    /// The largest of `n` floats (−∞ when empty), 8 lanes at a time.
     @inline(__always)
     static func maxContiguous(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
+        var m = SIMD8<Float>(repeating: -.infinity)
+        let raw = UnsafeRawPointer(p)
         var i = 0
         while i + 8 <= n {
-            m0 = Swift.max(m0, p[i]); m1 = Swift.max(m1, p[i + 1]); m2 = Swift.max(m2, p[i + 2]); m3 = Swift.max(m3, p[i + 3])
-            m4 = Swift.max(m4, p[i + 4]); m5 = Swift.max(m5, p[i + 5]); m6 = Swift.max(m6, p[i + 6]); m7 = Swift.max(m7, p[i + 7])
+            m = pointwiseMax(m, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
             i += 8
         }
-        while i < n { m0 = Swift.max(m0, p[i]); i += 1 }
-        return Swift.max(Swift.max(Swift.max(m0, m1), Swift.max(m2, m3)), Swift.max(Swift.max(m4, m5), Swift.max(m6, m7)))
+        var tail = m.max()
+        while i < n { tail = Swift.max(tail, p[i]); i += 1 }
+        return tail
     }
 
     /// Softmax over the last dimension.
