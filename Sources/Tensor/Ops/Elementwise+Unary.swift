@@ -1,0 +1,66 @@
+import Foundation
+
+// Unary math: each function is a small struct holding its value and its derivative side by side; the
+// forward keeps what the backward needs (input and output), nothing more.
+
+/// A scalar function with its derivative, written in terms of the input x and the output y.
+protocol UnaryFunction: Kernel1 {
+    func derivative(_ x: Float, _ y: Float) -> Float
+}
+
+/// g · f'(x, y): the backward kernel of a unary function.
+struct ChainKernel<F: UnaryFunction>: Kernel3 {
+    let f: F
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * f.derivative(x, y) }
+}
+
+extension Tensor {
+    /// Applies `f` and records its derivative.
+    func unary<F: UnaryFunction>(_ name: String, _ f: F) -> Tensor {
+        let out = map(f)
+        guard Tensor.recording(self) != nil else { return out }
+        let xc = detached(), yc = out.detached()
+        return out.recorded(name, [self]) { g in [g.zipMap(xc, yc, ChainKernel(f: f))] }
+    }
+
+    /// e^x.
+    public func exp() -> Tensor { unary("exp", ExpFunction()) }
+    /// Natural logarithm.
+    public func log() -> Tensor { unary("log", LogFunction()) }
+    /// Square root.
+    public func sqrt() -> Tensor { unary("sqrt", SqrtFunction()) }
+    /// 1 / √x.
+    public func rsqrt() -> Tensor { unary("rsqrt", RsqrtFunction()) }
+    /// |x|; the gradient at 0 is 0, as in PyTorch.
+    public func abs() -> Tensor { unary("abs", AbsFunction()) }
+    /// x limited to `[min, max]`; the gradient passes only where x is inside (ends included, as in PyTorch).
+    public func clamp(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
+        unary("clamp", ClampFunction(lo: lo, hi: hi))
+    }
+}
+
+struct ExpFunction: UnaryFunction {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { FastMath.exp(x) }
+    @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float { y }
+}
+struct LogFunction: UnaryFunction {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { logf(x) }
+    @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float { 1 / x }
+}
+struct SqrtFunction: UnaryFunction {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { x.squareRoot() }
+    @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float { 0.5 / y }
+}
+struct RsqrtFunction: UnaryFunction {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { 1 / x.squareRoot() }
+    @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float { -0.5 * y * y * y }
+}
+struct AbsFunction: UnaryFunction {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.abs(x) }
+    @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+}
+struct ClampFunction: UnaryFunction {
+    let lo: Float, hi: Float
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.min(Swift.max(x, lo), hi) }
+    @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float { x >= lo && x <= hi ? 1 : 0 }
+}
