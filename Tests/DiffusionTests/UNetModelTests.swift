@@ -49,6 +49,23 @@ import TestSupport
         }
     }
 
+    @Test func strictLoadNamesExtraAndMisshapenTensors() throws {
+        let source = try SafeTensorsFile(path: Self.sdTiny + "/diffusion_pytorch_model.safetensors").floatTensors()
+        for (label, change) in [("extra", "conv_in.extra"), ("misshapen", "conv_out.bias")] {
+            let temp = try TemporaryFolder()
+            let folder = temp.url.path
+            try FileManager.default.copyItem(atPath: Self.sdTiny + "/config.json", toPath: folder + "/config.json")
+            var writer = SafeTensorsWriter(metadata: ["format": "pt"])
+            for (name, tensor) in source where name != change { try writer.add(name, tensor) }
+            try writer.add(change, Tensor.zeros([3]))
+            try writer.write(to: folder + "/diffusion_pytorch_model.safetensors")
+            #expect(throws: (any Error).self, "\(label)") { try UNet2DConditionModel.load(folder: folder) }
+            do { _ = try UNet2DConditionModel.load(folder: folder) } catch {
+                #expect("\(error)".contains(change), "\(label): \(error)")
+            }
+        }
+    }
+
     @Test func inputErrorsNameTheInput() throws {
         let model = try UNet2DConditionModel.load(folder: UNetFixtures.folder("unet", "upscaler_tiny") + "/unet")
         let sample = Tensor.zeros([1, 7, 8, 8]), context = Tensor.zeros([1, 3, 12])

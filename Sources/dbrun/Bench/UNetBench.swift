@@ -24,6 +24,8 @@ struct UNetBench: ParsableCommand {
     @Option(help: "A Python with torch and diffusers: run the PyTorch reference on the same config.") var torch: String?
     @Flag(help: "Recompute activations during backward (gradient checkpointing).") var checkpointing = false
     @Flag(help: "Print JSON instead of a table.") var json = false
+    @Option(help: ArgumentHelp("A folder from scripts/reference/check_unet_sd15.py: time and check its unet/ on its io.safetensors.",
+                               valueName: "dir")) var reference: String?
 
     /// The UNet config and latent size of a preset, as ANCHORS.md states them.
     static func setup(_ preset: Preset) -> (config: UNet2DConditionConfig, latent: Int, context: Int, train: Bool) {
@@ -52,6 +54,8 @@ struct UNetBench: ParsableCommand {
         let forwardMs: Double, forwardImagesPerSecond: Double
         let torch: TorchReport?
         let trainRatio: Double?, forwardRatio: Double?
+        /// max |ours − diffusers| / max |diffusers| on the reference folder's input (with `--reference`).
+        var referenceError: Double? = nil
     }
 
     struct TorchReport: Codable {
@@ -63,6 +67,7 @@ struct UNetBench: ParsableCommand {
 
     func run() throws {
         if let threads { BLAS.setThreadCount(threads) }
+        if let reference { return try runReference(folder: reference) }
         let (config, latent, contextDim, train) = Self.setup(self.config)
         let batch = self.batch ?? (train ? 8 : 1)
         var generator = RandomGenerator(seed: 0)
@@ -105,6 +110,38 @@ struct UNetBench: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print(Self.table(report))
+        }
+    }
+
+    /// Loads `folder/unet` (diffusers-written weights), runs `folder/io.safetensors`' input through it, and reports
+    /// the error against diffusers' output with the forward time: the real-size parity check.
+    func runReference(folder: String) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let model = try UNet2DConditionModel.load(folder: folder + "/unet")
+        let loadMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        let io = try SafeTensorsFile(path: folder + "/io.safetensors")
+        let sample = try io.tensor("sample"), context = try io.tensor("encoder_hidden_states")
+        let timesteps = try io.tensor("timesteps").scalars, expected = try io.tensor("out")
+        var out = sample
+        let forwardMs = try Self.median(steps: 1, warmup: 0) {
+            out = try noGrad { try model.forward(sample: sample, timesteps: timesteps, encoderHiddenStates: context) }
+        }
+        let a = out.scalars, r = expected.scalars
+        var diff: Float = 0, scale: Float = 0
+        for i in 0..<r.count { diff = max(diff, abs(a[i] - r[i])); scale = max(scale, abs(r[i])) }
+        let parameters = model.namedParameters().reduce(0) { $0 + $1.tensor.count }
+        var report = Report(config: folder, threads: BLAS.threadCount, batch: sample.shape[0], parameters: parameters,
+                            trainStepMs: nil, trainImagesPerSecond: nil, forwardMs: forwardMs,
+                            forwardImagesPerSecond: Double(sample.shape[0]) * 1000 / forwardMs, torch: nil,
+                            trainRatio: nil, forwardRatio: nil)
+        report.referenceError = Double(diff / scale)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(Self.table(report))
+            print(String(format: "load %.1f s; max |dbrun − diffusers| / max |diffusers| = %.3g", loadMs / 1000, diff / scale))
         }
     }
 

@@ -29,7 +29,34 @@ enum DiffusersFolder {
             }
             throw ModelError("\(path): no such file")
         }
-        try module.load(safetensors: path)
+        try loadStreaming(module, path: path)
+    }
+
+    /// Strict load one tensor at a time, so an SD-size model never holds a second full copy of its weights.
+    static func loadStreaming(_ module: Module, path: String) throws {
+        let file = try SafeTensorsFile(path: path)
+        var seen = Set<String>()
+        var failure: (any Error)?
+        var visitor = ParameterVisitor { name, parameter in
+            guard failure == nil else { return }
+            do {
+                guard file.contains(name) else { throw SafeTensorsError(path: path, tensor: name, "missing from the file") }
+                let info = try file.info(name)
+                guard info.shape == parameter.shape else {
+                    throw SafeTensorsError(path: path, tensor: name, "has shape \(info.shape), the model expects \(parameter.shape)")
+                }
+                parameter.copy(from: try file.tensor(name))
+                seen.insert(name)
+            } catch {
+                failure = error
+            }
+        }
+        module.visitParameters(&visitor)
+        if let failure { throw failure }
+        let extra = file.tensors.map(\.name).filter { !seen.contains($0) }
+        if !extra.isEmpty {
+            throw SafeTensorsError(path: path, "unexpected tensors the model does not have: \(extra.sorted().joined(separator: ", "))")
+        }
     }
 
     /// Writes `config.json` (the struct's keys plus `_class_name`/`_diffusers_version`, sorted) and the weights.
