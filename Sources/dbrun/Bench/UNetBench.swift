@@ -26,6 +26,8 @@ struct UNetBench: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Option(help: ArgumentHelp("A folder from scripts/reference/check_unet_sd15.py: time and check its unet/ on its io.safetensors.",
                                valueName: "dir")) var reference: String?
+    @Option(help: ArgumentHelp("Also write the benchmark's model as a diffusers folder (dir/unet) with one input and our output (dir/io.safetensors), for scripts/reference/check_unet_roundtrip.py.",
+                               valueName: "dir")) var save: String?
 
     /// The UNet config and latent size of a preset, as ANCHORS.md states them.
     static func setup(_ preset: Preset) -> (config: UNet2DConditionConfig, latent: Int, context: Int, train: Bool) {
@@ -80,6 +82,17 @@ struct UNetBench: ParsableCommand {
         let timesteps = (0..<batch).map { _ in Float(generator.nextInt(below: 1000)) }
         let progress = { (text: String) in if !json { FileHandle.standardError.write(Data("  \(text)\n".utf8)) } }
 
+        if let save {
+            try model.save(folder: save + "/unet")
+            let out = try noGrad { try model.forward(sample: sample, timesteps: timesteps, encoderHiddenStates: context) }
+            var writer = SafeTensorsWriter(metadata: ["format": "pt"])
+            try writer.add("sample", sample)
+            try writer.add("timesteps", Tensor(timesteps))
+            try writer.add("encoder_hidden_states", context)
+            try writer.add("out", out)
+            try writer.write(to: save + "/io.safetensors")
+            progress("wrote \(save)/unet and \(save)/io.safetensors")
+        }
         var trainMs: Double?
         if train {
             let optimizer = AdamW(model.trainableParameters().map(\.tensor), learningRate: 1e-4)
