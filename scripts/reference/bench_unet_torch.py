@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--checkpointing", action="store_true")
+    parser.add_argument("--forward-only", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -59,7 +60,7 @@ def main() -> None:
     noise = torch.randn_like(sample)
     timesteps = torch.randint(0, 1000, (batch,))
     result = {"threads": torch.get_num_threads(), "torch_version": torch.__version__, "train_step_ms": None}
-    if train:
+    if train and not args.forward_only:
         model.train()
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
 

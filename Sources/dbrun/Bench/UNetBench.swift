@@ -24,6 +24,7 @@ struct UNetBench: ParsableCommand {
     @Option(help: "A Python with torch and diffusers: run the PyTorch reference on the same config.") var torch: String?
     @Flag(help: "Recompute activations during backward (gradient checkpointing).") var checkpointing = false
     @Flag(help: "Print JSON instead of a table.") var json = false
+    @Flag(help: "Skip the train step (profiling the forward pass).") var forwardOnly = false
     @Option(help: ArgumentHelp("A folder from scripts/reference/check_unet_sd15.py: time and check its unet/ on its io.safetensors.",
                                valueName: "dir")) var reference: String?
     @Option(help: ArgumentHelp("Also write the benchmark's model as a diffusers folder (dir/unet) with one input and our output (dir/io.safetensors), for scripts/reference/check_unet_roundtrip.py.",
@@ -70,8 +71,9 @@ struct UNetBench: ParsableCommand {
     func run() throws {
         if let threads { BLAS.setThreadCount(threads) }
         if let reference { return try runReference(folder: reference) }
-        let (config, latent, contextDim, train) = Self.setup(self.config)
-        let batch = self.batch ?? (train ? 8 : 1)
+        let (config, latent, contextDim, trainable) = Self.setup(self.config)
+        let train = trainable && !forwardOnly
+        let batch = self.batch ?? (trainable ? 8 : 1)
         var generator = RandomGenerator(seed: 0)
         let model = try UNet2DConditionModel(config: config, generator: &generator)
         model.gradientCheckpointing = checkpointing
@@ -105,7 +107,7 @@ struct UNetBench: ParsableCommand {
             }
             progress("train step: \(String(format: "%.1f", trainMs!)) ms")
         }
-        let forwardMs = try Self.median(steps: train ? steps : max(1, steps / 3), warmup: train ? warmup : 1) {
+        let forwardMs = try Self.median(steps: trainable ? steps : max(1, steps / 3), warmup: trainable ? warmup : 1) {
             _ = try noGrad { try model.forward(sample: sample, timesteps: timesteps, encoderHiddenStates: context) }
         }
         progress("forward: \(String(format: "%.1f", forwardMs)) ms")
@@ -170,7 +172,7 @@ struct UNetBench: ParsableCommand {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, "--config", config.rawValue, "--batch", "\(batch)", "--steps", "\(steps)",
                              "--warmup", "\(warmup)", "--threads", "\(BLAS.threadCount)"]
-            + (checkpointing ? ["--checkpointing"] : [])
+            + (checkpointing ? ["--checkpointing"] : []) + (forwardOnly ? ["--forward-only"] : [])
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
