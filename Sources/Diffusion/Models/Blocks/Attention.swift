@@ -43,10 +43,10 @@ public final class Attention: Module {
     public func spatial(_ x: Tensor) -> Tensor {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let normed = groupNorm.map { $0(x) } ?? x
-        let tokens = normed.reshaped([n, c, h * w]).transposed(1, 2)
+        let tokens = normed.reshaped([n, c, h * w]).swappingMiddleAxes()
         let q = splitHeads(toQ(tokens)), k = splitHeads(toK(tokens)), v = splitHeads(toV(tokens))
         let out = toOut(mergeHeads(Tensor.attention(query: q, key: k, value: v)))
-        let map = out.transposed(1, 2).reshaped([n, c, h, w])
+        let map = out.swappingMiddleAxes().reshaped([n, c, h, w])
         return residualConnection ? map + x : map
     }
 
@@ -54,14 +54,14 @@ public final class Attention: Module {
     func splitHeads(_ t: Tensor) -> Tensor {
         let (n, len) = (t.shape[0], t.shape[1])
         if heads == 1 { return t.reshaped([n, 1, len, headDim]) }
-        return t.reshaped([n, len, heads, headDim]).permuted([0, 2, 1, 3])
+        return t.reshaped([n, len, heads, headDim]).swappingMiddleAxes()
     }
 
     /// `[N, A, T, D]` → `[N, T, A·D]`.
     func mergeHeads(_ t: Tensor) -> Tensor {
         let (n, len) = (t.shape[0], t.shape[2])
         if heads == 1 { return t.reshaped([n, len, headDim]) }
-        return t.permuted([0, 2, 1, 3]).reshaped([n, len, heads * headDim])
+        return t.swappingMiddleAxes().reshaped([n, len, heads * headDim])
     }
 
     public func visitParameters(_ v: inout ParameterVisitor) {

@@ -45,17 +45,17 @@ public final class Transformer2DModel: Module {
         switch projIn {
         case .conv(let conv):
             let p = conv(norm(x))
-            t = p.reshaped([n, p.shape[1], h * w]).transposed(1, 2)
+            t = p.reshaped([n, p.shape[1], h * w]).swappingMiddleAxes()
         case .linear(let linear):
-            t = linear(norm(x).reshaped([n, c, h * w]).transposed(1, 2))
+            t = linear(norm(x).reshaped([n, c, h * w]).swappingMiddleAxes())
         }
         for block in transformerBlocks { t = block(t, context: context) }
         let out: Tensor
         switch projOut {
         case .conv(let conv):
-            out = conv(t.transposed(1, 2).reshaped([n, t.shape[2], h, w]))
+            out = conv(t.swappingMiddleAxes().reshaped([n, t.shape[2], h, w]))
         case .linear(let linear):
-            out = linear(t).transposed(1, 2).reshaped([n, c, h, w])
+            out = linear(t).swappingMiddleAxes().reshaped([n, c, h, w])
         }
         return out + x
     }
