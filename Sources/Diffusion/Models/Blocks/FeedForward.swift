@@ -9,10 +9,8 @@ public final class GEGLU: Module {
         proj = Linear(inFeatures, outFeatures * 2, generator: &generator)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let halves = proj(x).chunk(2, axis: -1)
-        return halves[0] * halves[1].gelu()
-    }
+    /// One fused engine op (`Tensor.geglu`) rather than chunk + GELU + product: no split copies.
+    public func callAsFunction(_ x: Tensor) -> Tensor { proj(x).geglu() }
 
     public func visitParameters(_ v: inout ParameterVisitor) { v.child("proj", proj) }
 }
