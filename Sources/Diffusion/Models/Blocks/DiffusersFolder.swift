@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 /// Why a model could not be built, loaded or run: names the file, tensor or input at fault.
-public struct ModelError: Error, CustomStringConvertible, Sendable {
+public struct DiffusionModelError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
@@ -24,10 +24,10 @@ enum DiffusersFolder {
         guard FileManager.default.fileExists(atPath: path) else {
             let pickle = (folder as NSString).appendingPathComponent("diffusion_pytorch_model.bin")
             if FileManager.default.fileExists(atPath: pickle) {
-                throw ModelError("\(pickle): pickled weights are never loaded; convert with diffusers: "
+                throw DiffusionModelError("\(pickle): pickled weights are never loaded; convert with diffusers: "
                     + "`Model.from_pretrained(folder).save_pretrained(folder, safe_serialization=True)`")
             }
-            throw ModelError("\(path): no such file")
+            throw DiffusionModelError("\(path): no such file")
         }
         try loadStreaming(module, path: path)
     }
@@ -65,7 +65,7 @@ enum DiffusersFolder {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let encoded = try JSONEncoder().encode(config)
         guard var object = try JSONSerialization.jsonObject(with: encoded) as? [String: Any] else {
-            throw ModelError("\(configPath(folder)): config did not encode to a JSON object")
+            throw DiffusionModelError("\(configPath(folder)): config did not encode to a JSON object")
         }
         object["_class_name"] = className
         object["_diffusers_version"] = diffusersVersion

@@ -6,6 +6,7 @@ extension UNet2DConditionModel {
     public static func load(folder: String) throws -> UNet2DConditionModel {
         let loaded = try UNet2DConditionConfig.load(path: DiffusersFolder.configPath(folder))
         let model = try UNet2DConditionModel(config: loaded.config)
+        model.ignoredConfigKeys = loaded.ignoredKeys
         try DiffusersFolder.loadWeights(model, folder: folder)
         return model
     }

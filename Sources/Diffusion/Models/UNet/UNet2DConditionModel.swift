@@ -17,6 +17,8 @@ public final class UNet2DConditionModel: Module {
     /// Recompute each resnet and transformer during backward instead of keeping its activations (diffusers'
     /// `enable_gradient_checkpointing`): what lets an SD-size training step fit in memory.
     public var gradientCheckpointing = false
+    /// Keys of the loaded config.json that neither dbrun nor diffusers knows (diffusers warns about them too).
+    public internal(set) var ignoredConfigKeys: [String] = []
 
     /// Builds the model with PyTorch-style random weights drawn from `generator`; throws for an unsupported config.
     public init(config: UNet2DConditionConfig, generator: inout RandomGenerator) throws {
@@ -99,29 +101,29 @@ public final class UNet2DConditionModel: Module {
     /// Input checks with messages that name the input, so a wrong call is an error rather than a crash in an op.
     func checkInputs(sample: Tensor, timesteps: [Float], context: Tensor, classLabels: [Int]?) throws {
         guard sample.rank == 4, sample.shape[1] == config.inChannels else {
-            throw ModelError("unet: sample has shape \(sample.shape); expected [N, \(config.inChannels), H, W]")
+            throw DiffusionModelError("unet: sample has shape \(sample.shape); expected [N, \(config.inChannels), H, W]")
         }
         let batch = sample.shape[0], factor = 1 << (config.blockCount - 1)
         guard sample.shape[2] % factor == 0, sample.shape[3] % factor == 0 else {
-            throw ModelError("unet: sample height and width \(sample.shape[2])×\(sample.shape[3]) must divide by \(factor)")
+            throw DiffusionModelError("unet: sample height and width \(sample.shape[2])×\(sample.shape[3]) must divide by \(factor)")
         }
         guard timesteps.count == 1 || timesteps.count == batch else {
-            throw ModelError("unet: \(timesteps.count) timesteps for a batch of \(batch); give one or one per sample")
+            throw DiffusionModelError("unet: \(timesteps.count) timesteps for a batch of \(batch); give one or one per sample")
         }
         let crossDim = config.crossAttentionDim.values(blockCount: 1)[0]
         guard context.rank == 3, context.shape[0] == batch, context.shape[2] == crossDim else {
-            throw ModelError("unet: encoder_hidden_states has shape \(context.shape); expected [\(batch), T, \(crossDim)]")
+            throw DiffusionModelError("unet: encoder_hidden_states has shape \(context.shape); expected [\(batch), T, \(crossDim)]")
         }
         if let classes = config.numClassEmbeds {
-            guard let classLabels else { throw ModelError("unet: class_labels are required (num_class_embeds = \(classes))") }
+            guard let classLabels else { throw DiffusionModelError("unet: class_labels are required (num_class_embeds = \(classes))") }
             guard classLabels.count == batch else {
-                throw ModelError("unet: \(classLabels.count) class_labels for a batch of \(batch)")
+                throw DiffusionModelError("unet: \(classLabels.count) class_labels for a batch of \(batch)")
             }
             if let bad = classLabels.first(where: { !(0..<classes).contains($0) }) {
-                throw ModelError("unet: class label \(bad) outside 0..<\(classes)")
+                throw DiffusionModelError("unet: class label \(bad) outside 0..<\(classes)")
             }
         } else if classLabels != nil {
-            throw ModelError("unet: class_labels given but the config has no num_class_embeds")
+            throw DiffusionModelError("unet: class_labels given but the config has no num_class_embeds")
         }
     }
 

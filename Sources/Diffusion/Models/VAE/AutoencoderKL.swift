@@ -10,6 +10,8 @@ public final class AutoencoderKL: Module {
     public let quantConv: Conv2d, postQuantConv: Conv2d
     /// Recompute each resnet and attention during backward (for training through the decoder).
     public var gradientCheckpointing = false
+    /// Keys of the loaded config.json that neither dbrun nor diffusers knows (diffusers warns about them too).
+    public internal(set) var ignoredConfigKeys: [String] = []
 
     /// Builds the model with PyTorch-style random weights from `generator`; throws for an unsupported config.
     public init(config: AutoencoderKLConfig, generator: inout RandomGenerator) throws {
@@ -37,7 +39,7 @@ public final class AutoencoderKL: Module {
         let factor = 1 << (config.blockOutChannels.count - 1)
         guard image.rank == 4, image.shape[1] == config.inChannels,
               image.shape[2] % factor == 0, image.shape[3] % factor == 0 else {
-            throw ModelError("vae encoder: sample has shape \(image.shape); expected [N, \(config.inChannels), H, W] "
+            throw DiffusionModelError("vae encoder: sample has shape \(image.shape); expected [N, \(config.inChannels), H, W] "
                 + "with H and W divisible by \(factor)")
         }
         let moments = quantConv(encoder(image, checkpointing: gradientCheckpointing)).chunk(2, axis: 1)
@@ -52,7 +54,7 @@ public final class AutoencoderKL: Module {
     /// Latent `[N, latent, h, w]` (already divided by `scalingFactor`) → image `[N, out_channels, h·f, w·f]`.
     public func decode(_ latent: Tensor) throws -> Tensor {
         guard latent.rank == 4, latent.shape[1] == config.latentChannels else {
-            throw ModelError("vae decoder: latent has shape \(latent.shape); expected [N, \(config.latentChannels), h, w]")
+            throw DiffusionModelError("vae decoder: latent has shape \(latent.shape); expected [N, \(config.latentChannels), h, w]")
         }
         return decoder(postQuantConv(latent), checkpointing: gradientCheckpointing)
     }
@@ -70,6 +72,7 @@ extension AutoencoderKL {
     public static func load(folder: String) throws -> AutoencoderKL {
         let loaded = try AutoencoderKLConfig.load(path: DiffusersFolder.configPath(folder))
         let model = try AutoencoderKL(config: loaded.config)
+        model.ignoredConfigKeys = loaded.ignoredKeys
         try DiffusersFolder.loadWeights(model, folder: folder)
         return model
     }
