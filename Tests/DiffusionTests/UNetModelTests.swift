@@ -78,3 +78,18 @@ import TestSupport
                                     classLabels: [0]) } throws: { "\($0)".contains("divide by 4") }
     }
 }
+
+/// Half-precision saving, as diffusers' `variant="fp16"` folders hold.
+@Suite struct UNetFloat16Tests {
+    @Test func float16FolderLoadsBackWithinHalfPrecision() throws {
+        let model = try UNet2DConditionModel.load(folder: UNetModelTests.sdTiny)
+        let temp = try TemporaryFolder()
+        try model.save(folder: temp.url.path, as: .float16)
+        let again = try UNet2DConditionModel.load(folder: temp.url.path)
+        let original = model.stateDict()
+        for (name, tensor) in again.stateDict() {
+            let reference = try #require(original[name])
+            #expect(UNetFixtures.relativeError(tensor, reference) < 1e-3, "\(name)")
+        }
+    }
+}

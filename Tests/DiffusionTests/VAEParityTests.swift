@@ -38,3 +38,23 @@ import TestSupport
         #expect(again.config == vae.config)
     }
 }
+
+/// Training-side behaviour of the VAE: checkpointed gradients equal plain ones.
+@Suite struct VAEGradientTests {
+    @Test func checkpointingGivesTheSameGradients() throws {
+        let io = try UNetFixtures.io("vae", "vae_tiny")
+        let latent = try #require(io["latent"])
+        var grads: [[Float]] = []
+        for checkpointing in [false, true] {
+            let vae = try AutoencoderKL.load(folder: VAEParityTests.folder)
+            vae.gradientCheckpointing = checkpointing
+            let z = latent.copied().requiringGrad()
+            try vae.decode(z).pow(2).mean().backward()
+            let weight = try #require(vae.stateDict()["decoder.mid_block.attentions.0.to_q.weight"]?.grad)
+            grads.append(try #require(z.grad).scalars + weight.scalars)
+        }
+        let reference = Tensor(grads[0])
+        #expect(UNetFixtures.relativeError(Tensor(grads[1]), reference) < 1e-5)
+        #expect(grads[0].contains { $0 != 0 })
+    }
+}
