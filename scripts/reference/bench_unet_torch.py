@@ -47,6 +47,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--checkpointing", action="store_true")
     parser.add_argument("--forward-only", action="store_true")
+    parser.add_argument("--attention-only", action="store_true",
+                        help="train only attn1/attn2 to_q/to_k/to_v/to_out (what LoRA adapts); sd15 then trains too")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -55,14 +57,19 @@ def main() -> None:
     model = UNet2DConditionModel(**config)
     if args.checkpointing:
         model.enable_gradient_checkpointing()
+    if args.attention_only:
+        model.requires_grad_(False)
+        for name, p in model.named_parameters():
+            if ".attn1.to_" in name or ".attn2.to_" in name:
+                p.requires_grad_(True)
     sample = torch.randn(batch, 4, latent, latent)
     context = torch.randn(batch, 77, context_dim)
     noise = torch.randn_like(sample)
     timesteps = torch.randint(0, 1000, (batch,))
     result = {"threads": torch.get_num_threads(), "torch_version": torch.__version__, "train_step_ms": None}
-    if train and not args.forward_only:
+    if (train or args.attention_only) and not args.forward_only:
         model.train()
-        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
 
         def step():
             prediction = model(sample, timesteps, encoder_hidden_states=context).sample

@@ -25,6 +25,8 @@ struct UNetBench: ParsableCommand {
     @Flag(help: "Recompute activations during backward (gradient checkpointing).") var checkpointing = false
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Flag(help: "Skip the train step (profiling the forward pass).") var forwardOnly = false
+    @Flag(help: "Train only the attention projections (to_q/to_k/to_v/to_out of attn1/attn2), the weights LoRA adapts; with sd15 this times a train step too.")
+    var attentionOnly = false
     @Option(help: ArgumentHelp("A folder from scripts/reference/check_unet_sd15.py: time and check its unet/ on its io.safetensors.",
                                valueName: "dir")) var reference: String?
     @Option(help: ArgumentHelp("Also write the benchmark's model as a diffusers folder (dir/unet) with one input and our output (dir/io.safetensors), for scripts/reference/check_unet_roundtrip.py.",
@@ -72,11 +74,15 @@ struct UNetBench: ParsableCommand {
         if let threads { BLAS.setThreadCount(threads) }
         if let reference { return try runReference(folder: reference) }
         let (config, latent, contextDim, trainable) = Self.setup(self.config)
-        let train = trainable && !forwardOnly
+        let train = (trainable || attentionOnly) && !forwardOnly
         let batch = self.batch ?? (trainable ? 8 : 1)
         var generator = RandomGenerator(seed: 0)
         let model = try UNet2DConditionModel(config: config, generator: &generator)
         model.gradientCheckpointing = checkpointing
+        if attentionOnly {
+            model.setRequiresGrad(false)
+            model.setRequiresGrad(true) { $0.contains(".attn1.to_") || $0.contains(".attn2.to_") }
+        }
         let parameters = model.namedParameters().reduce(0) { $0 + $1.tensor.count }
         let sample = Tensor.randn([batch, config.inChannels, latent, latent], generator: &generator)
         let context = Tensor.randn([batch, 77, contextDim], generator: &generator)
@@ -173,6 +179,7 @@ struct UNetBench: ParsableCommand {
         process.arguments = [script, "--config", config.rawValue, "--batch", "\(batch)", "--steps", "\(steps)",
                              "--warmup", "\(warmup)", "--threads", "\(BLAS.threadCount)"]
             + (checkpointing ? ["--checkpointing"] : []) + (forwardOnly ? ["--forward-only"] : [])
+            + (attentionOnly ? ["--attention-only"] : [])
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
