@@ -19,6 +19,7 @@ struct ImageCommand: ParsableCommand {
 /// `dbrun bench …`: benchmarks that print JSON (`--json`) and a table.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure the engine, the models and the runner.", subcommands: []
+        commandName: "bench", abstract: "Measure the engine, the models and the runner.",
+        subcommands: [BenchTokenizerCommand.self, BenchSafeTensorsCommand.self]
     )
 }
