@@ -120,6 +120,7 @@ TOKENIZER_CASES = [
     "漢字!かな? a日本b",
     "modifier aʰb, title ǅx, letter-number xⅫy, other-number a²b",
     "a\u0301 combining mark without a precomposed form: q\u0303",
+    "info\u001cseparators\u001d\u001e\u001fend \ufeffbom \u180emongolian \u2028line\u2029para\u202fnarrow",
 ]
 
 
