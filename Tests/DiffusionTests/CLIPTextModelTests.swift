@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import Tensor
+import TestSupport
+@testable import Diffusion
+
+/// `CLIPTextModel` against transformers on tiny random folders written by `scripts/reference/fixtures_clip.py`.
+@Suite struct CLIPTextModelTests {
+    static let tolerance: Float = 1e-4
+
+    @Test func quickGeluFirstEOSMatchesTransformers() throws {
+        let fixture = try ParityCase("clip/text_quick_gelu")
+        let model = try CLIPTextModel(folder: fixture.folder)
+        let ids = try fixture.rows("input_ids")
+        // Pad equals eos here: pooling must pick the first eos, not a later one.
+        #expect(model.textModel.pooledPositions(ids) == [4, 2])
+        let out = try noGrad { try model(ids) }
+        #expect(relativeError(out.lastHiddenState, try fixture.tensor("last_hidden_state")) < Self.tolerance)
+        #expect(relativeError(out.pooledOutput, try fixture.tensor("pooler_output")) < Self.tolerance)
+    }
+
+    @Test func legacyEOSAndPrefixedNamesMatchTransformers() throws {
+        let fixture = try ParityCase("clip/text_gelu_legacy_eos")
+        #expect(try SafeTensorsFile(path: fixture.folder + "/model.safetensors").names.allSatisfy { $0.hasPrefix("text_model.") })
+        let model = try CLIPTextModel(folder: fixture.folder)
+        #expect(model.config.hiddenAct == "gelu" && model.config.eosTokenID == 2)
+        let ids = try fixture.rows("input_ids")
+        #expect(model.textModel.pooledPositions(ids) == [2, 5])
+        let out = try noGrad { try model(ids) }
+        #expect(relativeError(out.lastHiddenState, try fixture.tensor("last_hidden_state")) < Self.tolerance)
+        #expect(relativeError(out.pooledOutput, try fixture.tensor("pooler_output")) < Self.tolerance)
+    }
+
+    /// Every entry of transformers' `hidden_states`, by positive and negative index, and clip skip's final norm.
+    @Test func hiddenStatesOfEveryLayer() throws {
+        for name in ["clip/text_quick_gelu", "clip/text_gelu_legacy_eos"] {
+            let fixture = try ParityCase(name)
+            let model = try CLIPTextModel(folder: fixture.folder)
+            let ids = try fixture.rows("input_ids")
+            let all = try fixture.tensor("hidden_states")
+            let layers = model.config.numHiddenLayers
+            #expect(all.shape[0] == layers + 1)
+            for k in 0...layers {
+                let expected = all.slice(axis: 0, k..<(k + 1)).reshaped(Array(all.shape.dropFirst()))
+                let byIndex = try noGrad { try model.hiddenStates(ids, index: k) }
+                let fromEnd = try noGrad { try model.hiddenStates(ids, index: k - layers - 1) }
+                #expect(relativeError(byIndex, expected) < Self.tolerance, "\(name) hidden_states[\(k)]")
+                #expect(byIndex.scalars == fromEnd.scalars)
+            }
+            let last = try noGrad { try model.hiddenStates(ids, index: -1, finalLayerNorm: true) }
+            #expect(relativeError(last, try fixture.tensor("last_hidden_state")) < Self.tolerance)
+            #expect(throws: ModelInputError.self) { try model.hiddenStates(ids, index: layers + 1) }
+        }
+    }
+
+    /// Gradients of Σ(last·R₁) + Σ(pooled·R₂) w.r.t. named weights, including the token embedding table.
+    @Test func gradientsMatchPyTorch() throws {
+        let fixture = try ParityCase("clip/text_quick_gelu")
+        let model = try CLIPTextModel(folder: fixture.folder)
+        let out = try model(try fixture.rows("input_ids"))
+        let weightLast = try fixture.tensor("loss_last"), weightPooled = try fixture.tensor("loss_pooled")
+        let loss = (out.lastHiddenState * weightLast).sum() + (out.pooledOutput * weightPooled).sum()
+        #expect(relativeError(loss.reshaped([1]), try fixture.tensor("loss")) < Self.tolerance)
+        loss.backward()
+        let parameters = model.stateDict()
+        let names = fixture.io.names.filter { $0.hasPrefix("grad.") }
+        #expect(names.count == 7)
+        for name in names {
+            let parameter = try #require(parameters["text_model." + name.dropFirst("grad.".count)], "\(name)")
+            let grad = try #require(parameter.grad, "no gradient for \(name)")
+            #expect(relativeError(grad, try fixture.tensor(name)) < Self.tolerance, "\(name)")
+        }
+    }
+
+    @Test func saveLoadsBackIdentically() throws {
+        let fixture = try ParityCase("clip/text_quick_gelu")
+        let model = try CLIPTextModel(folder: fixture.folder)
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url.appendingPathComponent("text_encoder").path
+        try model.save(folder: folder)
+        let names = try SafeTensorsFile(path: folder + "/model.safetensors").names
+        #expect(names.allSatisfy { $0.hasPrefix("text_model.") } && names.count == model.namedParameters().count)
+        let config = try CLIPTextConfig.load(path: folder + "/config.json")
+        #expect(config.config == model.config && config.ignoredKeys.isEmpty)
+        let again = try CLIPTextModel(folder: folder)
+        let ids = try fixture.rows("input_ids")
+        #expect(try noGrad { try again(ids).lastHiddenState.scalars == model(ids).lastHiddenState.scalars })
+    }
+
+    @Test func badInputsAndFilesAreNamed() throws {
+        let fixture = try ParityCase("clip/text_quick_gelu")
+        let model = try CLIPTextModel(folder: fixture.folder)
+        #expect { try model([[1, 2], [3]]) } throws: { "\($0)".contains("input_ids[1]") }
+        #expect { try model([[1, 64]]) } throws: { "\($0)".contains("64") && "\($0)".contains("vocabulary") }
+        #expect { try model([Array(repeating: 1, count: 13)]) } throws: { "\($0)".contains("max_position_embeddings") }
+
+        // A checkpoint missing one tensor is refused, naming it and the file.
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url.path
+        try FileManager.default.copyItem(atPath: fixture.folder + "/config.json", toPath: folder + "/config.json")
+        var writer = SafeTensorsWriter()
+        for (name, tensor) in model.namedParameters() where name != "text_model.final_layer_norm.bias" {
+            try writer.add(name, tensor)
+        }
+        try writer.write(to: folder + "/model.safetensors")
+        #expect { try CLIPTextModel(folder: folder) } throws: {
+            "\($0)".contains("text_model.final_layer_norm.bias") && "\($0)".contains("model.safetensors")
+        }
+        try FileManager.default.removeItem(atPath: folder + "/model.safetensors")
+        try Data().write(to: URL(fileURLWithPath: folder + "/pytorch_model.bin"))
+        #expect { try CLIPTextModel(folder: folder) } throws: { "\($0)".contains("pytorch_model.bin") }
+    }
+}
