@@ -82,6 +82,10 @@ import TestSupport
         #expect(names.allSatisfy { $0.hasPrefix("text_model.") } && names.count == model.namedParameters().count)
         let config = try CLIPTextConfig.load(path: folder + "/config.json")
         #expect(config.config == model.config && config.ignoredKeys.isEmpty)
+        // `fixtures_clip.py --check-roundtrip DIR` loads this copy with transformers (not in CI: needs Python).
+        if let keep = ProcessInfo.processInfo.environment["DBRUN_CLIP_ROUNDTRIP_DIR"] {
+            try model.save(folder: keep + "/text_encoder")
+        }
         let again = try CLIPTextModel(folder: folder)
         let ids = try fixture.rows("input_ids")
         #expect(try noGrad { try again(ids).lastHiddenState.scalars == model(ids).lastHiddenState.scalars })

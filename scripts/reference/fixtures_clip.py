@@ -5,6 +5,8 @@ Run once from the reference venv (torch, transformers, Pillow); the outputs are 
 
     /work/main/.venv-ref/bin/python scripts/reference/fixtures_clip.py            # every group
     /work/main/.venv-ref/bin/python scripts/reference/fixtures_clip.py --only clip_text
+    DBRUN_CLIP_ROUNDTRIP_DIR=/tmp/rt swift test --filter CLIPTextModelTests \
+        && /work/main/.venv-ref/bin/python scripts/reference/fixtures_clip.py --check-roundtrip /tmp/rt
 
 Every model is a tiny random config written with `save_pretrained`, so the tests load a real transformers folder
 as a user would. Weights are redrawn with a larger spread than transformers' init (std 0.02 makes every attention
@@ -252,11 +254,34 @@ GROUPS = {
 }
 
 
+def check_roundtrip(folder: Path) -> None:
+    """Loads the text encoder dbrun saved (run the Swift tests with DBRUN_CLIP_ROUNDTRIP_DIR=folder first) with
+    transformers, strictly, and compares its outputs with the fixture it was loaded from."""
+    from transformers import CLIPTextModel
+
+    model, info = CLIPTextModel.from_pretrained(folder / "text_encoder", output_loading_info=True)
+    problems = {k: v for k, v in info.items() if v}
+    assert not problems, f"transformers reports {problems}"
+    io = load_file(FIXTURES / "clip" / "text_quick_gelu" / "io.safetensors")
+    with torch.no_grad():
+        out = model.eval()(input_ids=io["input_ids"])
+    for name in ["last_hidden_state", "pooler_output"]:
+        got, want = getattr(out, name), io[name]
+        error = ((got - want).abs().max() / want.abs().max()).item()
+        print(f"  {name}: relative error {error:.3g}")
+        assert error < 1e-4, name
+    print("  dbrun's saved CLIPTextModel loads in transformers and matches")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", choices=sorted(GROUPS), help="regenerate only this group")
+    parser.add_argument("--check-roundtrip", type=Path, metavar="DIR",
+                        help="check a folder the Swift tests saved (DBRUN_CLIP_ROUNDTRIP_DIR=DIR) instead")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.check_roundtrip:
+        return check_roundtrip(args.check_roundtrip)
     for name in args.only or GROUPS:
         print(f"{name}:")
         GROUPS[name]()
