@@ -9,8 +9,11 @@ struct ParityCase {
     let io: SafeTensorsFile
 
     /// `Fixtures/<relative>` (e.g. `clip/text_quick_gelu`).
-    init(_ relative: String) throws {
-        folder = FixturePaths.fixture(relative)
+    init(_ relative: String) throws { try self.init(absolute: FixturePaths.fixture(relative)) }
+
+    /// A case outside the committed fixtures (the real-size check).
+    init(absolute folder: String) throws {
+        self.folder = folder
         io = try SafeTensorsFile(path: folder + "/io.safetensors")
     }
 

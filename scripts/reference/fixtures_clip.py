@@ -28,11 +28,11 @@ FIXTURES = REPO / "Tests" / "DiffusionTests" / "Fixtures"
 
 
 def say(path: Path) -> None:
-    print(f"  {path.relative_to(REPO)}")
+    print(f"  {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
 
 
-def spread_weights(model: torch.nn.Module, seed: int) -> None:
-    """Redraws every parameter: N(0, 0.3) for matrices and biases, 1 ± 0.2 for norm weights."""
+def spread_weights(model: torch.nn.Module, seed: int, std: float = 0.3) -> None:
+    """Redraws every parameter: N(0, std) for matrices and biases, 1 ± 0.2 for norm weights."""
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -42,7 +42,7 @@ def spread_weights(model: torch.nn.Module, seed: int) -> None:
             elif name.endswith("logit_scale"):
                 p.fill_(2.0)
             else:
-                p.copy_(0.3 * noise)
+                p.copy_(std * noise)
 
 
 def write_io(folder: Path, tensors: dict) -> None:
@@ -254,6 +254,46 @@ GROUPS = {
 }
 
 
+def real_size(folder: Path) -> None:
+    """Random-weight models at the real configs (SD 1.5's text encoder, OpenAI CLIP ViT-L/14, DINO ViT-S/16) and
+    their outputs on real tokenizer ids and 224×224 inputs, for `DBRUN_CLIP_REALSIZE_DIR=folder swift test
+    --filter CLIPRealSizeTests` (about 2.5 GB; not committed)."""
+    from transformers import CLIPConfig, CLIPModel, CLIPTextConfig, CLIPTextModel, CLIPTokenizer, ViTConfig, ViTModel
+
+    configs = FIXTURES / "configs"
+    tokenizer = CLIPTokenizer.from_pretrained(REPO / "models" / "clip-tokenizer")
+    prompts = ["a photo of sks dog", "a dog wearing a red hat, highly detailed, 8k"]
+    ids = tokenizer(prompts, padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids
+    g = torch.Generator().manual_seed(8)
+    pixels = torch.randn(2, 3, 224, 224, generator=g)
+    torch.manual_seed(4)
+
+    text = CLIPTextModel(CLIPTextConfig.from_pretrained(configs / "sd15" / "text_encoder")).eval()
+    spread_weights(text, 9, std=0.04)
+    text.save_pretrained(folder / "sd15_text_encoder")
+    with torch.no_grad():
+        o = text(input_ids=ids, output_hidden_states=True)
+    write_io(folder / "sd15_text_encoder", {"input_ids": ids, "last_hidden_state": o.last_hidden_state,
+                                            "pooler_output": o.pooler_output, "penultimate": o.hidden_states[-2]})
+    del text
+
+    clip = CLIPModel(CLIPConfig.from_pretrained(configs / "clip-vit-large-patch14")).eval()
+    spread_weights(clip, 10, std=0.03)
+    clip.save_pretrained(folder / "clip_vit_large")
+    with torch.no_grad():
+        o = clip(input_ids=ids, pixel_values=pixels)
+    write_io(folder / "clip_vit_large", {"input_ids": ids, "pixel_values": pixels, "text_embeds": o.text_embeds,
+                                         "image_embeds": o.image_embeds, "logits_per_image": o.logits_per_image})
+    del clip
+
+    vit = ViTModel(ViTConfig.from_pretrained(configs / "dino-vits16")).eval()
+    spread_weights(vit, 11, std=0.05)
+    vit.save_pretrained(folder / "dino_vits16")
+    with torch.no_grad():
+        o = vit(pixel_values=pixels)
+    write_io(folder / "dino_vits16", {"pixel_values": pixels, "last_hidden_state": o.last_hidden_state})
+
+
 def check_roundtrip(folder: Path) -> None:
     """Loads the text encoder dbrun saved (run the Swift tests with DBRUN_CLIP_ROUNDTRIP_DIR=folder first) with
     transformers, strictly, and compares its outputs with the fixture it was loaded from."""
@@ -278,8 +318,11 @@ def main() -> None:
     parser.add_argument("--only", action="append", choices=sorted(GROUPS), help="regenerate only this group")
     parser.add_argument("--check-roundtrip", type=Path, metavar="DIR",
                         help="check a folder the Swift tests saved (DBRUN_CLIP_ROUNDTRIP_DIR=DIR) instead")
+    parser.add_argument("--real-size", type=Path, metavar="DIR", help="write the real-size check's models instead")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.real_size:
+        return real_size(args.real_size)
     if args.check_roundtrip:
         return check_roundtrip(args.check_roundtrip)
     for name in args.only or GROUPS:
