@@ -53,10 +53,12 @@ import TestSupport
         }
     }
 
-    /// Gradients of Σ(last·R₁) + Σ(pooled·R₂) w.r.t. named weights, including the token embedding table.
-    @Test func gradientsMatchPyTorch() throws {
+    /// Gradients of Σ(last·R₁) + Σ(pooled·R₂) w.r.t. named weights, including the token embedding table, with
+    /// and without gradient checkpointing.
+    @Test(arguments: [false, true]) func gradientsMatchPyTorch(checkpointing: Bool) throws {
         let fixture = try ParityCase("clip/text_quick_gelu")
         let model = try CLIPTextModel(folder: fixture.folder)
+        model.gradientCheckpointing = checkpointing
         let out = try model(try fixture.rows("input_ids"))
         let weightLast = try fixture.tensor("loss_last"), weightPooled = try fixture.tensor("loss_pooled")
         let loss = (out.lastHiddenState * weightLast).sum() + (out.pooledOutput * weightPooled).sum()
@@ -108,7 +110,22 @@ import TestSupport
         }
         try writer.write(to: folder + "/model.safetensors")
         #expect { try CLIPTextModel(folder: folder) } throws: {
-            "\($0)".contains("text_model.final_layer_norm.bias") && "\($0)".contains("model.safetensors")
+            "\($0)".contains("text_model.final_layer_norm.bias") && "\($0)".contains("missing")
+                && "\($0)".contains("model.safetensors")
+        }
+        // An extra tensor is refused too.
+        try writer.add("text_model.final_layer_norm.bias", model.textModel.finalLayerNorm.bias)
+        try writer.add("text_model.extra.weight", Tensor.zeros([2]))
+        try writer.write(to: folder + "/model.safetensors")
+        #expect { try CLIPTextModel(folder: folder) } throws: { "\($0)".contains("text_model.extra.weight") }
+        // And a misshapen one, with both shapes.
+        var misshapen = SafeTensorsWriter()
+        for (name, tensor) in model.namedParameters() {
+            try misshapen.add(name, name.hasSuffix("final_layer_norm.bias") ? Tensor.zeros([31]) : tensor)
+        }
+        try misshapen.write(to: folder + "/model.safetensors")
+        #expect { try CLIPTextModel(folder: folder) } throws: {
+            "\($0)".contains("final_layer_norm.bias") && "\($0)".contains("[31]") && "\($0)".contains("[32]")
         }
         try FileManager.default.removeItem(atPath: folder + "/model.safetensors")
         try Data().write(to: URL(fileURLWithPath: folder + "/pytorch_model.bin"))

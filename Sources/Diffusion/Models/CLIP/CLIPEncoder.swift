@@ -81,6 +81,9 @@ struct CLIPEncoderShape {
 /// transformers' `CLIPEncoder`: `layers.0`, `layers.1`, …
 public final class CLIPEncoder: Module {
     public let layers: [CLIPEncoderLayer]
+    /// Recompute each layer during backward instead of keeping its activations (transformers'
+    /// `gradient_checkpointing_enable()`): less memory when training the text encoder, one more forward in time.
+    public var gradientCheckpointing = false
 
     init(_ shape: CLIPEncoderShape, generator: inout RandomGenerator) {
         layers = (0..<shape.layers).map { _ in CLIPEncoderLayer(shape, generator: &generator) }
@@ -88,7 +91,10 @@ public final class CLIPEncoder: Module {
 
     /// The hidden states after the first `count` layers (all of them by default).
     public func callAsFunction(_ x: Tensor, causal: Bool, layers count: Int? = nil) -> Tensor {
-        layers.prefix(count ?? layers.count).reduce(x) { h, layer in layer(h, causal: causal) }
+        layers.prefix(count ?? layers.count).reduce(x) { h, layer in
+            guard gradientCheckpointing && GradMode.isEnabled else { return layer(h, causal: causal) }
+            return checkpoint([h]) { inputs in layer(inputs[0], causal: causal) }
+        }
     }
 
     public func visitParameters(_ v: inout ParameterVisitor) { v.children("layers", layers) }

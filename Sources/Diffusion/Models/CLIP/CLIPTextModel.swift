@@ -146,6 +146,12 @@ public final class CLIPTextModel: Module {
         try textModel(inputIDs)
     }
 
+    /// Recompute encoder layers during backward (see `CLIPEncoder.gradientCheckpointing`).
+    public var gradientCheckpointing: Bool {
+        get { textModel.encoder.gradientCheckpointing }
+        set { textModel.encoder.gradientCheckpointing = newValue }
+    }
+
     /// See `CLIPTextTransformer.hiddenStates(_:index:finalLayerNorm:)` ("clip skip").
     public func hiddenStates(_ inputIDs: [[Int]], index: Int, finalLayerNorm: Bool = false) throws(ModelInputError)
         -> Tensor

@@ -26,18 +26,41 @@ enum TransformersCheckpoint {
         throw SafeTensorsError(path: path, "missing: no model.safetensors in \(folder)")
     }
 
-    /// Loads `module` strictly from the safetensors file at `path`. `wrapper` (e.g. `text_model.`) is the prefix of
-    /// the transformers 4 names that a transformers 5 file lacks; integer tensors (old `position_ids` buffers) are
-    /// not weights and are skipped.
+    /// Loads `module` strictly from the safetensors file at `path`, one tensor at a time (peak memory is the model
+    /// plus its largest tensor, not two copies of the model). `wrapper` (e.g. `text_model.`) is the prefix of the
+    /// transformers 4 names that a transformers 5 file lacks; integer tensors (old `position_ids` buffers) are not
+    /// weights and are skipped. A missing, misshapen or unexpected tensor is an error naming it and the file.
     static func load(_ module: Module, from path: String, wrapper: String? = nil) throws {
-        var tensors = try SafeTensorsFile(path: path).floatTensors()
-        if let wrapper, !tensors.isEmpty, !tensors.keys.contains(where: { $0.hasPrefix(wrapper) }) {
-            tensors = Dictionary(uniqueKeysWithValues: tensors.map { (wrapper + $0.key, $0.value) })
+        let file = try SafeTensorsFile(path: path)
+        let weights = file.tensors.filter { $0.dtype.convertsToFloat }
+        let byName = Dictionary(weights.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var strip = 0
+        if let wrapper, !weights.isEmpty, !weights.contains(where: { $0.name.hasPrefix(wrapper) }) { strip = wrapper.count }
+        var used = Set<String>()
+        var failure: (any Error)?
+        var visitor = ParameterVisitor { name, parameter in
+            guard failure == nil else { return }
+            let key = String(name.dropFirst(strip))
+            do {
+                guard let info = byName[key] else {
+                    throw SafeTensorsError(path: path, tensor: key, "missing: the model needs it, shape \(parameter.shape)")
+                }
+                guard info.shape == parameter.shape else {
+                    throw SafeTensorsError(path: path, tensor: key, "has shape \(info.shape), the model needs \(parameter.shape)")
+                }
+                parameter.copy(from: try file.tensor(key))
+                used.insert(key)
+            } catch {
+                failure = error
+            }
         }
-        do {
-            try module.load(stateDict: tensors)
-        } catch let error as StateDictError {
-            throw SafeTensorsError(path: path, "\(error)")
+        module.visitParameters(&visitor)
+        if let failure { throw failure }
+        let unexpected = weights.map(\.name).filter { !used.contains($0) }.sorted()
+        if let first = unexpected.first {
+            throw SafeTensorsError(path: path, tensor: first,
+                                   "unexpected: the model has no such weight (\(unexpected.count) unexpected: "
+                                   + "\(unexpected.prefix(5).joined(separator: ", "))\(unexpected.count > 5 ? ", …" : ""))")
         }
     }
 
