@@ -93,6 +93,29 @@ import TestSupport
         #expect(try noGrad { try again(ids).lastHiddenState.scalars == model(ids).lastHiddenState.scalars })
     }
 
+    /// A diffusers `fp16` variant loads by name, widened to Float32; outputs stay close to the F32 model's.
+    @Test func float16VariantLoads() throws {
+        let fixture = try ParityCase("clip/text_quick_gelu")
+        let model = try CLIPTextModel(folder: fixture.folder)
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url.path
+        try model.save(folder: folder, as: .float16)
+        try FileManager.default.moveItem(atPath: folder + "/model.safetensors", toPath: folder + "/model.fp16.safetensors")
+        #expect { try CLIPTextModel(folder: folder) } throws: { "\($0)".contains("model.fp16.safetensors") }
+        let half = try CLIPTextModel(folder: folder, variant: "fp16")
+        #expect(try SafeTensorsFile(path: folder + "/model.fp16.safetensors").tensors.allSatisfy { $0.dtype == .float16 })
+        let ids = try fixture.rows("input_ids")
+        #expect(try noGrad { relativeError(try half(ids).lastHiddenState, try fixture.tensor("last_hidden_state")) } < 1e-2)
+    }
+
+    /// `dbrun model run --component text_encoder`'s tensors, from the fixture's own io file.
+    @Test func componentRunsOnNamedTensors() throws {
+        let fixture = try ParityCase("clip/text_quick_gelu")
+        let outputs = try CLIPTextModel(folder: fixture.folder).runComponent(inputs: fixture.io)
+        #expect(Set(outputs.keys) == ["last_hidden_state", "pooler_output"])
+        #expect(relativeError(try #require(outputs["last_hidden_state"]), try fixture.tensor("last_hidden_state")) < Self.tolerance)
+    }
+
     @Test func badInputsAndFilesAreNamed() throws {
         let fixture = try ParityCase("clip/text_quick_gelu")
         let model = try CLIPTextModel(folder: fixture.folder)

@@ -9,10 +9,11 @@ import Tensor
 /// weights without that wrapper. dbrun's module trees mirror the transformers 4 names, which both versions load,
 /// and a file whose names all lack the wrapper gets it added before the strict load. Nothing else is renamed.
 enum TransformersCheckpoint {
-    /// `model.safetensors` in `folder`; a pickle checkpoint or a sharded one is refused with what to do instead.
-    static func weightsPath(in folder: String) throws(SafeTensorsError) -> String {
+    /// `model.safetensors` in `folder` (`model.<variant>.safetensors` for a diffusers variant such as `fp16`); a
+    /// pickle checkpoint or a sharded one is refused with what to do instead.
+    static func weightsPath(in folder: String, variant: String? = nil) throws(SafeTensorsError) -> String {
         let url = URL(fileURLWithPath: folder)
-        let path = url.appendingPathComponent("model.safetensors").path
+        let path = url.appendingPathComponent(variant.map { "model.\($0).safetensors" } ?? "model.safetensors").path
         let manager = FileManager.default
         if manager.fileExists(atPath: path) { return path }
         if manager.fileExists(atPath: url.appendingPathComponent("model.safetensors.index.json").path) {
@@ -23,7 +24,9 @@ enum TransformersCheckpoint {
             throw SafeTensorsError(path: path, "missing; found \(pickle), a pickle dbrun never loads: convert it with "
                 + "`Model.from_pretrained(folder).save_pretrained(folder, safe_serialization=True)`")
         }
-        throw SafeTensorsError(path: path, "missing: no model.safetensors in \(folder)")
+        let others = ((try? manager.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".safetensors") }.sorted()
+        throw SafeTensorsError(path: path, "missing" + (others.isEmpty ? "" : "; the folder has \(others.joined(separator: ", "))"
+            + " (a variant such as model.fp16.safetensors is loaded by naming it)"))
     }
 
     /// Loads `module` strictly from the safetensors file at `path`, one tensor at a time (peak memory is the model
@@ -72,16 +75,16 @@ enum TransformersCheckpoint {
     /// Writes `folder/config.json` (the config's own fields plus `architectures` and `model_type`, which
     /// transformers' `AutoModel` dispatches on) and `folder/model.safetensors`.
     static func save<Config: ModelConfig>(_ module: Module, config: Config, architecture: String, modelType: String,
-                                          to folder: String) throws {
+                                          to folder: String, as dtype: SafeTensorsDType = .float32) throws {
         let url = URL(fileURLWithPath: folder)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         var json = try jsonObject(config)
         json["architectures"] = [architecture]
         json["model_type"] = modelType
-        json["torch_dtype"] = "float32"
+        json["torch_dtype"] = dtype == .float16 ? "float16" : "float32"
         let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
         try (data + Data("\n".utf8)).write(to: url.appendingPathComponent("config.json"), options: .atomic)
-        try module.save(safetensors: url.appendingPathComponent("model.safetensors").path)
+        try module.save(safetensors: url.appendingPathComponent("model.safetensors").path, as: dtype)
     }
 
     /// A config encoded through its coding keys, as a JSON object.
