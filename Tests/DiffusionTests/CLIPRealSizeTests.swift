@@ -27,7 +27,9 @@ private let realSizeFolder = ProcessInfo.processInfo.environment["DBRUN_CLIP_REA
         let f = try fixture("sd15_text_encoder")
         let model = try CLIPTextModel(folder: f.folder)
         let ids = try f.rows("input_ids")
+        let forward = Date()
         let out = try noGrad { try model(ids) }
+        print("real-size sd15 text forward, batch 2×77: \(String(format: "%.3f", Date().timeIntervalSince(forward))) s")
         report("sd15 text last_hidden_state", out.lastHiddenState, try f.tensor("last_hidden_state"), since: start)
         report("sd15 text pooler_output", out.pooledOutput, try f.tensor("pooler_output"), since: start)
         let penultimate = try noGrad { try model.hiddenStates(ids, index: -2) }
@@ -48,7 +50,10 @@ private let realSizeFolder = ProcessInfo.processInfo.environment["DBRUN_CLIP_REA
         let start = Date()
         let f = try fixture("dino_vits16")
         let model = try ViTModel(folder: f.folder)
-        let out = try noGrad { try model(f.tensor("pixel_values")) }
+        let pixels = try f.tensor("pixel_values")
+        let forward = Date()
+        let out = try noGrad { try model(pixels) }
+        print("real-size dino-vits16 forward, batch 2×224²: \(String(format: "%.3f", Date().timeIntervalSince(forward))) s")
         report("dino-vits16 last_hidden_state", out.lastHiddenState, try f.tensor("last_hidden_state"), since: start)
     }
 }
