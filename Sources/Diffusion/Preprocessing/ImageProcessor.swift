@@ -7,7 +7,13 @@ import Tensor
 /// crop is larger), rescale the bytes by `rescale_factor`, normalise by mean and std per channel.
 ///
 /// Resizing in 8 bits matters: transformers hands PIL the decoded bytes and gets bytes back, and a float resize
-/// differs by up to a grey level, far above the 1e-4 parity the scores need.
+/// differs by up to a grey level, far above the 1e-4 parity the scores need. Images that are not on the 8-bit grid
+/// (a decoder's float output) are rounded to it first, which is what saving them as PNG and scoring the file does.
+///
+/// Two deliberate differences from `processor(images=PIL.Image.open(path))`, both from `ImageDecoder`: EXIF
+/// orientation is applied (PIL leaves a phone photo sideways), and transparency is composited on white in float
+/// arithmetic (transformers' `convert_to_rgb` also uses white, in PIL's integer arithmetic: ±1 grey level at
+/// partly transparent pixels).
 public struct ImageProcessor: Sendable {
     public let config: ImageProcessorConfig
 
