@@ -33,6 +33,31 @@ import TestSupport
         #expect(relativeError(text, try fixture.tensor("text_pooler_output")) < Self.tolerance)
     }
 
+    /// Saved folders load back with identical outputs (and in transformers: `fixtures_clip.py --check-roundtrip`).
+    @Test func saveLoadsBackIdentically() throws {
+        let fixture = try ParityCase("clip/clip_model")
+        let model = try CLIPModel(folder: fixture.folder)
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url.appendingPathComponent("clip").path
+        try model.save(folder: folder)
+        if let keep = ProcessInfo.processInfo.environment["DBRUN_CLIP_ROUNDTRIP_DIR"] {
+            try model.save(folder: keep + "/clip_model")
+            try CLIPVisionModel(folder: try ParityCase("clip/vision_model").folder).save(folder: keep + "/vision_model")
+        }
+        let loaded = try CLIPConfig.load(path: folder + "/config.json")
+        #expect(loaded.config == model.config && loaded.ignoredKeys.isEmpty)
+        let again = try CLIPModel(folder: folder)
+        let ids = try fixture.rows("input_ids"), pixels = try fixture.tensor("pixel_values")
+        #expect(try noGrad { try again(inputIDs: ids, pixels: pixels).logitsPerImage.scalars
+            == model(inputIDs: ids, pixels: pixels).logitsPerImage.scalars })
+
+        let vision = try CLIPVisionModel(folder: try ParityCase("clip/vision_model").folder)
+        try vision.save(folder: folder + "-vision")
+        #expect(try SafeTensorsFile(path: folder + "-vision/model.safetensors").names.allSatisfy { $0.hasPrefix("vision_model.") })
+        #expect(try noGrad { try CLIPVisionModel(folder: folder + "-vision")(pixels).lastHiddenState.scalars
+            == vision(pixels).lastHiddenState.scalars })
+    }
+
     @Test func wrongImageSizeIsNamed() throws {
         let model = try CLIPVisionModel(folder: try ParityCase("clip/vision_model").folder)
         #expect { try model(Tensor.zeros([1, 3, 32, 32])) } throws: {

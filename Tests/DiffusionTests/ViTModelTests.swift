@@ -19,6 +19,20 @@ import TestSupport
         #expect(relativeError(cls, expected.slice(axis: 1, 0..<1).reshaped([2, 24])) < 1e-4)
     }
 
+    @Test func saveLoadsBackIdentically() throws {
+        let fixture = try ParityCase("vit/vit_dino_layout")
+        let model = try ViTModel(folder: fixture.folder)
+        let temporary = try TemporaryFolder()
+        try model.save(folder: temporary.url.path)
+        if let keep = ProcessInfo.processInfo.environment["DBRUN_CLIP_ROUNDTRIP_DIR"] { try model.save(folder: keep + "/vit") }
+        let loaded = try ViTConfig.load(path: temporary.url.path + "/config.json")
+        #expect(loaded.config == model.config && loaded.ignoredKeys.isEmpty)
+        let again = try ViTModel(folder: temporary.url.path)
+        let pixels = try fixture.tensor("pixel_values")
+        #expect(again.pooler != nil)
+        #expect(try noGrad { try again(pixels).pooledOutput?.scalars == model(pixels).pooledOutput?.scalars })
+    }
+
     /// A checkpoint without the pooler builds a model without one; the names mirror transformers' exactly.
     @Test func poolerFollowsTheFile() throws {
         let fixture = try ParityCase("vit/vit_dino_layout")

@@ -5,7 +5,7 @@ Run once from the reference venv (torch, transformers, Pillow); the outputs are 
 
     /work/main/.venv-ref/bin/python scripts/reference/fixtures_clip.py            # every group
     /work/main/.venv-ref/bin/python scripts/reference/fixtures_clip.py --only clip_text
-    DBRUN_CLIP_ROUNDTRIP_DIR=/tmp/rt swift test --filter CLIPTextModelTests \
+    DBRUN_CLIP_ROUNDTRIP_DIR=/tmp/rt swift test --filter "CLIPTextModelTests|CLIPModelTests|ViTModelTests" \
         && /work/main/.venv-ref/bin/python scripts/reference/fixtures_clip.py --check-roundtrip /tmp/rt
 
 Every model is a tiny random config written with `save_pretrained`, so the tests load a real transformers folder
@@ -295,22 +295,37 @@ def real_size(folder: Path) -> None:
 
 
 def check_roundtrip(folder: Path) -> None:
-    """Loads the text encoder dbrun saved (run the Swift tests with DBRUN_CLIP_ROUNDTRIP_DIR=folder first) with
-    transformers, strictly, and compares its outputs with the fixture it was loaded from."""
-    from transformers import CLIPTextModel
+    """Loads the folders dbrun saved (run the Swift tests with DBRUN_CLIP_ROUNDTRIP_DIR=folder first) with
+    transformers, strictly (no missing, unexpected or mismatched keys), and compares their outputs with the
+    fixtures they were loaded from."""
+    from transformers import CLIPModel, CLIPTextModel, CLIPVisionModel, ViTModel
 
-    model, info = CLIPTextModel.from_pretrained(folder / "text_encoder", output_loading_info=True)
-    problems = {k: v for k, v in info.items() if v}
-    assert not problems, f"transformers reports {problems}"
-    io = load_file(FIXTURES / "clip" / "text_quick_gelu" / "io.safetensors")
-    with torch.no_grad():
-        out = model.eval()(input_ids=io["input_ids"])
-    for name in ["last_hidden_state", "pooler_output"]:
-        got, want = getattr(out, name), io[name]
+    def compare(label, got, want):
         error = ((got - want).abs().max() / want.abs().max()).item()
-        print(f"  {name}: relative error {error:.3g}")
-        assert error < 1e-4, name
-    print("  dbrun's saved CLIPTextModel loads in transformers and matches")
+        print(f"  {label}: relative error {error:.3g}")
+        assert error < 1e-4, label
+
+    def load(cls, name):
+        model, info = cls.from_pretrained(folder / name, output_loading_info=True)
+        problems = {k: v for k, v in info.items() if v}
+        assert not problems, f"{name}: transformers reports {problems}"
+        return model.eval()
+
+    with torch.no_grad():
+        io = load_file(FIXTURES / "clip" / "text_quick_gelu" / "io.safetensors")
+        out = load(CLIPTextModel, "text_encoder")(input_ids=io["input_ids"])
+        compare("text_encoder last_hidden_state", out.last_hidden_state, io["last_hidden_state"])
+        compare("text_encoder pooler_output", out.pooler_output, io["pooler_output"])
+        io = load_file(FIXTURES / "clip" / "clip_model" / "io.safetensors")
+        out = load(CLIPModel, "clip_model")(input_ids=io["input_ids"], pixel_values=io["pixel_values"])
+        compare("clip_model logits_per_image", out.logits_per_image, io["logits_per_image"])
+        io = load_file(FIXTURES / "clip" / "vision_model" / "io.safetensors")
+        out = load(CLIPVisionModel, "vision_model")(pixel_values=io["pixel_values"])
+        compare("vision_model last_hidden_state", out.last_hidden_state, io["last_hidden_state"])
+        io = load_file(FIXTURES / "vit" / "vit_dino_layout" / "io.safetensors")
+        out = load(ViTModel, "vit")(pixel_values=io["pixel_values"])
+        compare("vit pooler_output", out.pooler_output, io["pooler_output"])
+    print("  every folder dbrun saved loads in transformers and matches")
 
 
 def main() -> None:

@@ -73,3 +73,12 @@ public final class CLIPModel: Module {
         v.parameter("logit_scale", &logitScale)
     }
 }
+
+extension CLIPModel {
+    /// Writes `config.json` and `model.safetensors` (F32 or F16) into `folder`, which transformers'
+    /// `CLIPModel.from_pretrained` loads.
+    public func save(folder: String, as dtype: SafeTensorsDType = .float32) throws {
+        try TransformersCheckpoint.save(self, config: config, architecture: "CLIPModel", modelType: "clip",
+                                        to: folder, as: dtype)
+    }
+}

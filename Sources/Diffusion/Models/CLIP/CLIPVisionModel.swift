@@ -118,3 +118,12 @@ enum VisionInput {
         hidden.slice(axis: 1, 0..<1).reshaped([hidden.shape[0], hidden.shape[2]])
     }
 }
+
+extension CLIPVisionModel {
+    /// Writes `config.json` and `model.safetensors` (F32 or F16, transformers 4 names) into `folder`, which
+    /// transformers' `CLIPVisionModel.from_pretrained` loads.
+    public func save(folder: String, as dtype: SafeTensorsDType = .float32) throws {
+        try TransformersCheckpoint.save(self, config: config, architecture: "CLIPVisionModel",
+                                        modelType: "clip_vision_model", to: folder, as: dtype)
+    }
+}

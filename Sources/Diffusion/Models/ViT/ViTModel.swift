@@ -107,3 +107,13 @@ public final class ViTModel: Module {
         if let pooler { v.child("pooler", pooler) }
     }
 }
+
+extension ViTModel {
+    /// Writes `config.json` and `model.safetensors` (F32 or F16) into `folder`, which transformers'
+    /// `ViTModel.from_pretrained` loads (a model without a pooler saves none, as transformers' own
+    /// `add_pooling_layer=False` does).
+    public func save(folder: String, as dtype: SafeTensorsDType = .float32) throws {
+        try TransformersCheckpoint.save(self, config: config, architecture: "ViTModel", modelType: "vit",
+                                        to: folder, as: dtype)
+    }
+}
