@@ -40,6 +40,12 @@ import Tensor
         #expect(abs(try scorer.clipImageSimilarity(generated: [photo], references: [photo]) - 1) < 1e-5)
         let mean = try scorer.clipImageSimilarity(generated: [photo, flipped], references: [photo])
         #expect(abs(mean - (1 + norms[1][0]) / 2) < 1e-5)
+
+        // Batches of one give the same embeddings as one batch.
+        scorer.batchSize = 1
+        let oneByOne = try scorer.imageEmbeddings([photo, flipped])
+        #expect(relativeError(oneByOne, images) < 1e-5)
+        #expect(relativeError(try scorer.textEmbeddings(inputIDs: try fixture.rows("input_ids")), text) < 1e-5)
     }
 
     @Test func dinoSimilarityOfAnImageWithItselfIsOne() throws {

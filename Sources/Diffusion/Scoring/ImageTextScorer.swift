@@ -24,9 +24,14 @@ public final class ImageTextScorer {
                       processor: ImageProcessor(folder: folder))
     }
 
+    /// Images per forward pass: bounds activation memory however many images are scored.
+    public var batchSize = 16
+
     /// L2-normalised image embeddings `[N, P]`.
     public func imageEmbeddings(_ images: [Image]) throws -> Tensor {
-        try noGrad { CLIPModel.normalized(try model.imageFeatures(processor.pixelValues(images))) }
+        try EmbeddingSimilarity.batched(images, batchSize) { part in
+            try noGrad { CLIPModel.normalized(try model.imageFeatures(processor.pixelValues(part))) }
+        }
     }
 
     /// L2-normalised text embeddings `[N, P]`; prompts are padded and truncated to the model's position table.
@@ -37,7 +42,9 @@ public final class ImageTextScorer {
 
     /// L2-normalised text embeddings of token ids (rows of equal length).
     public func textEmbeddings(inputIDs: [[Int]]) throws -> Tensor {
-        try noGrad { CLIPModel.normalized(try model.textFeatures(inputIDs)) }
+        try EmbeddingSimilarity.batched(inputIDs, batchSize) { part in
+            try noGrad { CLIPModel.normalized(try model.textFeatures(part)) }
+        }
     }
 
     /// CLIP-T per image: the cosine of `images[i]` with `prompts[i]`, or with the one prompt given for all.
@@ -73,9 +80,14 @@ public final class DINOScorer {
         try self.init(model: ViTModel(folder: folder), processor: ImageProcessor(folder: folder))
     }
 
+    /// Images per forward pass: bounds activation memory however many images are scored.
+    public var batchSize = 16
+
     /// L2-normalised class-token embeddings `[N, E]`.
     public func embeddings(_ images: [Image]) throws -> Tensor {
-        try noGrad { CLIPModel.normalized(try model.classEmbedding(processor.pixelValues(images))) }
+        try EmbeddingSimilarity.batched(images, batchSize) { part in
+            try noGrad { CLIPModel.normalized(try model.classEmbedding(processor.pixelValues(part))) }
+        }
     }
 
     /// The mean cosine similarity over every (generated, reference) pair.
@@ -91,6 +103,18 @@ public enum EmbeddingSimilarity {
         let m = noGrad { Tensor.matmul(a, b, transposeB: true) }
         let cols = b.shape[0], values = m.scalars
         return (0..<a.shape[0]).map { Array(values[($0 * cols)..<(($0 + 1) * cols)]) }
+    }
+
+    /// Runs `body` on consecutive slices of at most `size` items and stacks the `[n, P]` results in order.
+    static func batched<Item>(_ items: [Item], _ size: Int, _ body: ([Item]) throws -> Tensor) throws -> Tensor {
+        guard !items.isEmpty else {
+            throw ModelInputError(model: "scorer", input: "inputs", "nothing to embed")
+        }
+        let step = max(size, 1)
+        let parts = try stride(from: 0, to: items.count, by: step).map { start in
+            try body(Array(items[start..<min(start + step, items.count)]))
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0)
     }
 
     /// The mean of every entry of `cosines(a, b)`.
