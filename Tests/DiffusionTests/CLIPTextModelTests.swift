@@ -141,6 +141,21 @@ import TestSupport
         try writer.add("text_model.extra.weight", Tensor.zeros([2]))
         try writer.write(to: folder + "/model.safetensors")
         #expect { try CLIPTextModel(folder: folder) } throws: { "\($0)".contains("text_model.extra.weight") }
+        // The position_ids buffer older transformers saved (int64) is skipped, as transformers skips it.
+        var withBuffer = SafeTensorsWriter()
+        for (name, tensor) in model.namedParameters() { try withBuffer.add(name, tensor) }
+        try withBuffer.add("text_model.embeddings.position_ids", shape: [1, 12], integers: Array(0..<12), as: .int64)
+        try withBuffer.write(to: folder + "/model.safetensors")
+        _ = try CLIPTextModel(folder: folder)
+        // A weight stored as integers is refused, not skipped.
+        var integerWeight = SafeTensorsWriter()
+        for (name, tensor) in model.namedParameters() where !name.hasSuffix("final_layer_norm.bias") {
+            try integerWeight.add(name, tensor)
+        }
+        try integerWeight.add("text_model.final_layer_norm.bias", shape: [32], integers: Array(repeating: 0, count: 32))
+        try integerWeight.write(to: folder + "/model.safetensors")
+        #expect { try CLIPTextModel(folder: folder) } throws: { "\($0)".contains("final_layer_norm.bias") && "\($0)".contains("I64") }
+
         // And a misshapen one, with both shapes.
         var misshapen = SafeTensorsWriter()
         for (name, tensor) in model.namedParameters() {

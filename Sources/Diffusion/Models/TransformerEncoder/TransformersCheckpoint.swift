@@ -31,11 +31,12 @@ enum TransformersCheckpoint {
 
     /// Loads `module` strictly from the safetensors file at `path`, one tensor at a time (peak memory is the model
     /// plus its largest tensor, not two copies of the model). `wrapper` (e.g. `text_model.`) is the prefix of the
-    /// transformers 4 names that a transformers 5 file lacks; integer tensors (old `position_ids` buffers) are not
-    /// weights and are skipped. A missing, misshapen or unexpected tensor is an error naming it and the file.
+    /// transformers 4 names that a transformers 5 file lacks. The `position_ids` buffers older transformers saved
+    /// are skipped, as transformers skips them. A missing, misshapen, unexpected or non-float tensor is an error
+    /// naming it and the file.
     static func load(_ module: Module, from path: String, wrapper: String? = nil) throws {
         let file = try SafeTensorsFile(path: path)
-        let weights = file.tensors.filter { $0.dtype.convertsToFloat }
+        let weights = file.tensors.filter { !$0.name.hasSuffix("position_ids") }
         let byName = Dictionary(weights.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var strip = 0
         if let wrapper, !weights.isEmpty, !weights.contains(where: { $0.name.hasPrefix(wrapper) }) { strip = wrapper.count }
@@ -47,6 +48,9 @@ enum TransformersCheckpoint {
             do {
                 guard let info = byName[key] else {
                     throw SafeTensorsError(path: path, tensor: key, "missing: the model needs it, shape \(parameter.shape)")
+                }
+                guard info.dtype.convertsToFloat else {
+                    throw SafeTensorsError(path: path, tensor: key, "has dtype \(info.dtype.rawValue), a weight needs a float type")
                 }
                 guard info.shape == parameter.shape else {
                     throw SafeTensorsError(path: path, tensor: key, "has shape \(info.shape), the model needs \(parameter.shape)")
