@@ -108,6 +108,32 @@ import TestSupport
         #expect(try noGrad { relativeError(try half(ids).lastHiddenState, try fixture.tensor("last_hidden_state")) } < 1e-2)
     }
 
+    /// Shards listed in `model.safetensors.index.json` load as one file; a shard the index names must exist.
+    @Test func shardedCheckpointLoads() throws {
+        let fixture = try ParityCase("clip/text_quick_gelu")
+        let model = try CLIPTextModel(folder: fixture.folder)
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url.path
+        try FileManager.default.copyItem(atPath: fixture.folder + "/config.json", toPath: folder + "/config.json")
+        var shards = [SafeTensorsWriter(), SafeTensorsWriter()]
+        var map: [String: String] = [:]
+        for (i, (name, tensor)) in model.namedParameters().enumerated() {
+            try shards[i % 2].add(name, tensor)
+            map[name] = "model-0000\(i % 2 + 1)-of-00002.safetensors"
+        }
+        for (i, shard) in shards.enumerated() { try shard.write(to: folder + "/model-0000\(i + 1)-of-00002.safetensors") }
+        let index = try JSONSerialization.data(withJSONObject: ["metadata": [:], "weight_map": map])
+        try index.write(to: URL(fileURLWithPath: folder + "/model.safetensors.index.json"))
+        let sharded = try CLIPTextModel(folder: folder)
+        let ids = try fixture.rows("input_ids")
+        #expect(try noGrad { try sharded(ids).lastHiddenState.scalars == model(ids).lastHiddenState.scalars })
+
+        try FileManager.default.removeItem(atPath: folder + "/model-00002-of-00002.safetensors")
+        #expect { try CLIPTextModel(folder: folder) } throws: {
+            "\($0)".contains("model-00002-of-00002.safetensors") && "\($0)".contains("index.json")
+        }
+    }
+
     /// `dbrun model run --component text_encoder`'s tensors, from the fixture's own io file.
     @Test func componentRunsOnNamedTensors() throws {
         let fixture = try ParityCase("clip/text_quick_gelu")

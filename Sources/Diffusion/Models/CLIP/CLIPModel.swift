@@ -38,7 +38,7 @@ public final class CLIPModel: Module {
         let config = try TransformersCheckpoint.config(CLIPConfig.self, in: folder).config
         var generator = RandomGenerator(seed: 0)
         try self.init(config, generator: &generator)
-        try TransformersCheckpoint.load(self, from: TransformersCheckpoint.weightsPath(in: folder))
+        try TransformersCheckpoint.load(self, folder: folder)
     }
 
     /// `get_text_features`: the projected pooled text output, `[N, P]`, not normalised.

@@ -10,8 +10,7 @@ extension CLIPTextModel {
         let config = try TransformersCheckpoint.config(CLIPTextConfig.self, in: folder).config
         var generator = RandomGenerator(seed: 0)
         try self.init(config, generator: &generator)
-        let path = try TransformersCheckpoint.weightsPath(in: folder, variant: variant)
-        try TransformersCheckpoint.load(self, from: path, wrapper: "text_model.")
+        try TransformersCheckpoint.load(self, folder: folder, variant: variant, wrapper: "text_model.")
     }
 
     /// Writes `config.json` and `model.safetensors` (F32 or F16, transformers 4 names) into `folder`, which

@@ -93,7 +93,7 @@ public final class CLIPVisionModel: Module {
         let config = try TransformersCheckpoint.config(CLIPVisionConfig.self, in: folder).config
         var generator = RandomGenerator(seed: 0)
         try self.init(config, generator: &generator)
-        try TransformersCheckpoint.load(self, from: TransformersCheckpoint.weightsPath(in: folder), wrapper: "vision_model.")
+        try TransformersCheckpoint.load(self, folder: folder, wrapper: "vision_model.")
     }
 
     public func callAsFunction(_ pixels: Tensor) throws(ModelInputError) -> VisionOutput { try visionModel(pixels) }

@@ -81,11 +81,10 @@ public final class ViTModel: Module {
     /// `pooler.dense.weight`.
     public convenience init(folder: String) throws {
         let config = try TransformersCheckpoint.config(ViTConfig.self, in: folder).config
-        let path = try TransformersCheckpoint.weightsPath(in: folder)
-        let hasPooler = try SafeTensorsFile(path: path).contains("pooler.dense.weight")
+        let hasPooler = try CheckpointWeights(folder: folder).entries["pooler.dense.weight"] != nil
         var generator = RandomGenerator(seed: 0)
         try self.init(config, addPoolingLayer: hasPooler, generator: &generator)
-        try TransformersCheckpoint.load(self, from: path)
+        try TransformersCheckpoint.load(self, folder: folder)
     }
 
     /// Runs the model on pixels `[N, C, image_size, image_size]` (as `ViTImageProcessor` makes them).
