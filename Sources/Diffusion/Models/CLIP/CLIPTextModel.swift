@@ -61,8 +61,10 @@ public final class CLIPTextTransformer: Module {
     /// negative indices count from the end as in Python (-1 is the last layer, -2 the penultimate).
     ///
     /// This is "clip skip": diffusers' `clip_skip = k` takes index `-(k + 1)` and applies `final_layer_norm`
-    /// (`finalLayerNorm: true`); Stable Diffusion 2.x front ends that use the penultimate layer do the same with
-    /// index -2. Only the layers up to `index` run.
+    /// (`finalLayerNorm: true`); A1111's "CLIP skip 2" for SD 1.x is index -2 with the norm. Stable Diffusion 2.x
+    /// was trained on OpenCLIP's penultimate layer, and its diffusers `text_encoder` already stops there (the
+    /// conversion keeps 23 of 24 layers), so SD 2.x wants the default `lastHiddenState`, not index -2.
+    /// Only the layers up to `index` run.
     public func hiddenStates(_ inputIDs: [[Int]], index: Int, finalLayerNorm applyNorm: Bool = false)
         throws(ModelInputError) -> Tensor
     {
