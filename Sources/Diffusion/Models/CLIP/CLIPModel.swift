@@ -48,8 +48,7 @@ public final class CLIPModel: Module {
 
     /// `get_image_features`: the projected pooled image output, `[N, P]`, not normalised.
     public func imageFeatures(_ pixels: Tensor) throws(ModelInputError) -> Tensor {
-        guard let pooled = try visionModel(pixels).pooledOutput else { preconditionFailure("CLIP pools the class token") }
-        return visualProjection(pooled)
+        visualProjection(try visionModel.forward(pixels).pooled)
     }
 
     /// Normalised embeddings of both and their scaled cosine similarities.

@@ -66,8 +66,14 @@ public final class CLIPVisionTransformer: Module {
 
     /// Runs the image tower on pixels `[N, C, image_size, image_size]` (as `CLIPImageProcessor` makes them).
     public func callAsFunction(_ pixels: Tensor) throws(ModelInputError) -> VisionOutput {
+        let (hidden, pooled) = try forward(pixels)
+        return VisionOutput(lastHiddenState: hidden, pooledOutput: pooled)
+    }
+
+    /// The last hidden state and the pooled class token (always present for CLIP).
+    func forward(_ pixels: Tensor) throws(ModelInputError) -> (hidden: Tensor, pooled: Tensor) {
         let hidden = encoder(preLayerNorm(try embeddings(pixels)), causal: false)
-        return VisionOutput(lastHiddenState: hidden, pooledOutput: postLayerNorm(VisionInput.classToken(hidden)))
+        return (hidden, postLayerNorm(VisionInput.classToken(hidden)))
     }
 
     public func visitParameters(_ v: inout ParameterVisitor) {
