@@ -74,6 +74,21 @@ import TestSupport
         }
     }
 
+    /// A config key nobody knows is ignored, as transformers does, and reported for the caller's warning; a key
+    /// dbrun does not implement is refused with its value.
+    @Test func configKeysAreReportedOrRefused() throws {
+        let fixture = try ParityCase("clip/text_quick_gelu")
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url.path
+        try FileManager.default.copyItem(atPath: fixture.folder + "/model.safetensors", toPath: folder + "/model.safetensors")
+        let text = try String(contentsOfFile: fixture.folder + "/config.json", encoding: .utf8)
+        try text.replacingOccurrences(of: "{", with: "{\n  \"my_note\": 1,").write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
+        #expect(try CLIPTextModel(folder: folder).ignoredConfigKeys == ["my_note"])
+        try text.replacingOccurrences(of: "\"attention_dropout\": 0.0", with: "\"attention_dropout\": 0.1")
+            .write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
+        #expect { try CLIPTextModel(folder: folder) } throws: { "\($0)".contains("attention_dropout") && "\($0)".contains("0.1") }
+    }
+
     @Test func saveLoadsBackIdentically() throws {
         let fixture = try ParityCase("clip/text_quick_gelu")
         let model = try CLIPTextModel(folder: fixture.folder)

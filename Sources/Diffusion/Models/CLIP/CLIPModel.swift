@@ -21,6 +21,9 @@ public final class CLIPModel: Module {
     public let textProjection: Linear
     /// log of the logit temperature, shape `[]`.
     public var logitScale: Tensor
+    /// Keys of the loaded `config.json` that neither dbrun nor transformers knows (transformers ignores them with a
+    /// warning; the caller prints it). Empty for a model built in code.
+    public internal(set) var ignoredConfigKeys: [String] = []
 
     public init(_ config: CLIPConfig, generator: inout RandomGenerator) throws(ConfigError) {
         try config.validate()
@@ -35,9 +38,10 @@ public final class CLIPModel: Module {
     /// Loads a transformers `CLIPModel` folder (e.g. `openai/clip-vit-large-patch14`): `config.json` and
     /// `model.safetensors`, strictly.
     public convenience init(folder: String) throws {
-        let config = try TransformersCheckpoint.config(CLIPConfig.self, in: folder).config
+        let loaded = try TransformersCheckpoint.config(CLIPConfig.self, in: folder)
         var generator = RandomGenerator(seed: 0)
-        try self.init(config, generator: &generator)
+        try self.init(loaded.config, generator: &generator)
+        ignoredConfigKeys = loaded.ignoredKeys
         try TransformersCheckpoint.load(self, folder: folder)
     }
 

@@ -7,9 +7,10 @@ extension CLIPTextModel {
     /// Float32), strictly: a missing, unexpected or misshapen tensor is an error naming it and the file. Names with
     /// or without the `text_model.` prefix are accepted.
     public convenience init(folder: String, variant: String? = nil) throws {
-        let config = try TransformersCheckpoint.config(CLIPTextConfig.self, in: folder).config
+        let loaded = try TransformersCheckpoint.config(CLIPTextConfig.self, in: folder)
         var generator = RandomGenerator(seed: 0)
-        try self.init(config, generator: &generator)
+        try self.init(loaded.config, generator: &generator)
+        ignoredConfigKeys = loaded.ignoredKeys
         try TransformersCheckpoint.load(self, folder: folder, variant: variant, wrapper: "text_model.")
     }
 

@@ -136,6 +136,9 @@ public final class CLIPTextTransformer: Module {
 public final class CLIPTextModel: Module {
     public let textModel: CLIPTextTransformer
     public var config: CLIPTextConfig { textModel.config }
+    /// Keys of the loaded `config.json` that neither dbrun nor transformers knows (transformers ignores them with a
+    /// warning; the caller prints it). Empty for a model built in code.
+    public internal(set) var ignoredConfigKeys: [String] = []
 
     /// Random weights from `generator` (PyTorch's default init; transformers' own init differs, which only matters
     /// for training from scratch).

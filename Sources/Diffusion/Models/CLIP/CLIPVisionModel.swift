@@ -89,6 +89,9 @@ public final class CLIPVisionTransformer: Module {
 public final class CLIPVisionModel: Module {
     public let visionModel: CLIPVisionTransformer
     public var config: CLIPVisionConfig { visionModel.config }
+    /// Keys of the loaded `config.json` that neither dbrun nor transformers knows (transformers ignores them with a
+    /// warning; the caller prints it). Empty for a model built in code.
+    public internal(set) var ignoredConfigKeys: [String] = []
 
     public init(_ config: CLIPVisionConfig, generator: inout RandomGenerator) throws(ConfigError) {
         visionModel = try CLIPVisionTransformer(config, generator: &generator)
@@ -96,9 +99,10 @@ public final class CLIPVisionModel: Module {
 
     /// Loads a transformers `CLIPVisionModel` folder (`config.json` + `model.safetensors`), strictly.
     public convenience init(folder: String) throws {
-        let config = try TransformersCheckpoint.config(CLIPVisionConfig.self, in: folder).config
+        let loaded = try TransformersCheckpoint.config(CLIPVisionConfig.self, in: folder)
         var generator = RandomGenerator(seed: 0)
-        try self.init(config, generator: &generator)
+        try self.init(loaded.config, generator: &generator)
+        ignoredConfigKeys = loaded.ignoredKeys
         try TransformersCheckpoint.load(self, folder: folder, wrapper: "vision_model.")
     }
 

@@ -66,6 +66,9 @@ public final class ViTModel: Module {
     public let encoder: ViTEncoder
     public let layernorm: LayerNorm
     public let pooler: ViTPooler?
+    /// Keys of the loaded `config.json` that neither dbrun nor transformers knows (transformers ignores them with a
+    /// warning; the caller prints it). Empty for a model built in code.
+    public internal(set) var ignoredConfigKeys: [String] = []
 
     public init(_ config: ViTConfig, addPoolingLayer: Bool = true, generator: inout RandomGenerator) throws(ConfigError) {
         try config.validate()
@@ -80,10 +83,11 @@ public final class ViTModel: Module {
     /// Loads a transformers `ViTModel` folder strictly; the pooler is built if and only if the file holds
     /// `pooler.dense.weight`.
     public convenience init(folder: String) throws {
-        let config = try TransformersCheckpoint.config(ViTConfig.self, in: folder).config
+        let loaded = try TransformersCheckpoint.config(ViTConfig.self, in: folder)
         let hasPooler = try CheckpointWeights(folder: folder).entries["pooler.dense.weight"] != nil
         var generator = RandomGenerator(seed: 0)
-        try self.init(config, addPoolingLayer: hasPooler, generator: &generator)
+        try self.init(loaded.config, addPoolingLayer: hasPooler, generator: &generator)
+        ignoredConfigKeys = loaded.ignoredKeys
         try TransformersCheckpoint.load(self, folder: folder)
     }
 
