@@ -7,6 +7,8 @@ Run once from the reference venv (torch, transformers, Pillow); the outputs are 
     /work/main/.venv-ref/bin/python scripts/reference/fixtures_clip.py --only clip_text
     DBRUN_CLIP_ROUNDTRIP_DIR=/tmp/rt swift test --filter "CLIPTextModelTests|CLIPModelTests|ViTModelTests" \
         && /work/main/.venv-ref/bin/python scripts/reference/fixtures_clip.py --check-roundtrip /tmp/rt
+    /work/main/.venv-ref/bin/python scripts/reference/fixtures_clip.py --real-size /tmp/real \
+        && DBRUN_CLIP_REALSIZE_DIR=/tmp/real swift test --filter CLIPRealSizeTests
 
 Every model is a tiny random config written with `save_pretrained`, so the tests load a real transformers folder
 as a user would. Weights are redrawn with a larger spread than transformers' init (std 0.02 makes every attention
@@ -15,7 +17,6 @@ nearly uniform and every layer nearly the identity, which would hide mistakes). 
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
