@@ -83,7 +83,8 @@ public enum ImageDecoder {
                 reason: "file is \(size.intValue) bytes, beyond the limit of \(limits.maxFileBytes) bytes")
         }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            // Read, not mapped: a mapped file that shrinks while we decode would kill the process (SIGBUS).
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ImageError(path: path, kind: .io, reason: "cannot read: \(error.localizedDescription)")
         }
