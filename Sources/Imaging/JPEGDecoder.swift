@@ -111,7 +111,7 @@ enum JPEGDecoder {
             kind = .truncated
         } else if message.hasPrefix("not a JPEG") {
             kind = .notAnImage
-        } else if message.hasPrefix("too many progressive scans") {
+        } else if message.hasPrefix("too many progressive scans") || message.hasPrefix("Unsupported") {
             kind = .unsupported
         } else if message.contains("too large") || message.contains("Maximum supported image dimension") {
             kind = .tooLarge
