@@ -2,10 +2,17 @@ import ArgumentParser
 
 /// `dbrun PIPELINE.yaml` runs every stale stage; the other verbs inspect, share and measure.
 struct DBRun: ParsableCommand {
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "dbrun",
         abstract: "DreamBooth as declarative pipelines: run only what changed, cache everything by content.",
-        subcommands: [ImageCommand.self, BenchCommand.self],
+        version: version,
+        subcommands: [
+            RunCommand.self, StatusCommand.self, WhyCommand.self, DagCommand.self, ValidateCommand.self,
+            CacheCommand.self, TokenizeCommand.self, ImageCommand.self, BenchCommand.self,
+        ],
+        defaultSubcommand: RunCommand.self
     )
 }
 
@@ -21,6 +28,6 @@ struct ImageCommand: ParsableCommand {
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the engine, the models and the runner.",
-        subcommands: [ImagingBench.self]
+        subcommands: [RunnerBench.self, ImagingBench.self]
     )
 }

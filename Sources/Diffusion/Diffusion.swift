@@ -1,2 +1,0 @@
-// diffusers/transformers-compatible models land here (issue: models).
-import Tensor
