@@ -99,7 +99,11 @@ public struct ImageCheckReport: Sendable, Codable, Equatable {
 /// what training will see and what will go wrong, before hours are spent on it.
 public enum ImageCheck {
     /// Checks files and folders (a folder contributes the images `ImageFolder.list` finds in it).
-    public static func run(_ paths: [String], options: ImageCheckOptions = ImageCheckOptions()) -> ImageCheckReport {
+    /// `isCancelled` is polled between files (the CLI passes its Ctrl-C flag); once it returns true the
+    /// remaining files are left out of the report.
+    public static func run(
+        _ paths: [String], options: ImageCheckOptions = ImageCheckOptions(), isCancelled: () -> Bool = { false }
+    ) -> ImageCheckReport {
         var files: [ImageCheckReport.File] = []
         var setWarnings: [String] = []
         var targets: [String] = []
@@ -122,6 +126,7 @@ public enum ImageCheck {
         }
         var hashes: [(index: Int, hash: PerceptualHash)] = []
         for path in targets {
+            if isCancelled() { break }
             do {
                 let decoded = try ImageDecoder.decode(contentsOf: path, limits: options.limits)
                 let hash = PerceptualHash(decoded.image)

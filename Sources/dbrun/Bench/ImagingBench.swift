@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Pipeline
 
 /// `dbrun bench imaging`: decode + resize throughput on a 4032×3024 JPEG (a 12 MP phone photo), to set next to
 /// Pillow's on the same machine (`scripts/reference/imaging_bench.py` runs the same steps on the same file).
@@ -59,9 +60,10 @@ struct ImagingBench: ParsableCommand {
         let (w, h) = Image.shortSideSize(width: image.width, height: image.height, size: size)
 
         var results: [(String, [Double])] = []
-        func measure(_ name: String, _ body: () throws -> Void) rethrows {
+        func measure(_ name: String, _ body: () throws -> Void) throws {
             var times: [Double] = []
             for _ in 0..<runs {
+                try Interruption.shared.check()
                 let start = DispatchTime.now().uptimeNanoseconds
                 try body()
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
@@ -69,8 +71,8 @@ struct ImagingBench: ParsableCommand {
             results.append((name, times.sorted()))
         }
         try measure("decode") { _ = try ImageDecoder.decode(data) }
-        measure("resize_8bit") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .eightBit) }
-        measure("resize_float") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .float) }
+        try measure("resize_8bit") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .eightBit) }
+        try measure("resize_float") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .float) }
         // The training path: decode and resize in bytes, floats only at the output size.
         try measure("decode_resize") { _ = try ImageDecoder.decode(data, shortSide: size, filter: .bilinear) }
 
