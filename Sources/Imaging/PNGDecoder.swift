@@ -12,10 +12,19 @@ enum PNGDecoder {
     {
         // The header sits at a fixed place (signature, IHDR length and tag, width, height): check the declared
         // size before libpng sees it, for a plain message.
-        if data.count >= 24, Array(data[12..<16]) == Array("IHDR".utf8) {
+        if data.count >= 26, Array(data[12..<16]) == Array("IHDR".utf8) {
             let w = data[16..<20].reduce(0) { $0 << 8 | Int($1) }
             let h = data[20..<24].reduce(0) { $0 << 8 | Int($1) }
             if w > 0 && h > 0 { try limits.check(width: w, height: h, path: path) }
+            // Deflate expands at most 1032:1, so a file this small cannot hold that many pixels: a bomb within
+            // the limits (or a badly truncated file), refused before the pixel buffer is allocated.
+            let samples = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][Int(data[25])] ?? 1
+            let packedBytes = Double(w) * Double(h) * Double(samples * Int(data[24])) / 8
+            if packedBytes > Double(data.count) * 1032 {
+                throw ImageError(
+                    path: path, kind: .truncated,
+                    reason: "PNG: \(data.count) bytes cannot hold the declared \(w)×\(h) pixels (truncated, or a decompression bomb)")
+            }
         }
         var err = [CChar](repeating: 0, count: Int(DBR_ERR_LEN))
         var handle: OpaquePointer?
