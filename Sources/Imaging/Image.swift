@@ -11,6 +11,7 @@ public struct Image: Sendable, Equatable {
     /// `channels * height * width` samples in CHW order.
     public var pixels: [Float]
 
+    /// Wraps existing CHW samples; traps when the count does not match the shape (a programming error).
     public init(width: Int, height: Int, channels: Int = 3, pixels: [Float]) {
         precondition(width >= 0 && height >= 0 && (1...4).contains(channels), "bad image shape \(channels)×\(height)×\(width)")
         precondition(pixels.count == width * height * channels, "pixel count \(pixels.count) != \(channels)×\(height)×\(width)")

@@ -29,6 +29,7 @@ public struct ImageCheckOptions: Sendable, Equatable {
 
 /// What `dbrun image check` found: one entry per file, plus warnings about the set as a whole.
 public struct ImageCheckReport: Sendable, Codable, Equatable {
+    /// One file: what training will see (size, orientation, colours) or why it cannot be read.
     public struct File: Sendable, Codable, Equatable {
         public var path: String
         public var ok: Bool
