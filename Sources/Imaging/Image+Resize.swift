@@ -59,7 +59,31 @@ extension Image {
                             let s = src.baseAddress!, d = dst.baseAddress!, w = weights.baseAddress!
                             let stride = kernel.stride
                             parallelChunks(rows, work: rows * newWidth * stride) { range in
-                                for row in range {
+                                // Four rows at a time share each weight load and give four independent sums.
+                                var row = range.lowerBound
+                                while row + 4 <= range.upperBound {
+                                    let in0 = s + row * inWidth, in1 = in0 + inWidth, in2 = in1 + inWidth
+                                    let in3 = in2 + inWidth
+                                    let out0 = d + row * newWidth
+                                    for x in 0..<newWidth {
+                                        let first = start[x]
+                                        let k = w + x * stride
+                                        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                                        for i in 0..<count[x] {
+                                            let ki = k[i], j = first + i
+                                            s0 += in0[j] * ki
+                                            s1 += in1[j] * ki
+                                            s2 += in2[j] * ki
+                                            s3 += in3[j] * ki
+                                        }
+                                        out0[x] = clampUnit(s0)
+                                        out0[x + newWidth] = clampUnit(s1)
+                                        out0[x + 2 * newWidth] = clampUnit(s2)
+                                        out0[x + 3 * newWidth] = clampUnit(s3)
+                                    }
+                                    row += 4
+                                }
+                                while row < range.upperBound {
                                     let input = s + row * inWidth
                                     let output = d + row * newWidth
                                     for x in 0..<newWidth {
@@ -67,8 +91,9 @@ extension Image {
                                         let k = w + x * stride
                                         var sum: Float = 0
                                         for i in 0..<count[x] { sum += taps[i] * k[i] }
-                                        output[x] = sum < 0 ? 0 : (sum > 1 ? 1 : sum)
+                                        output[x] = clampUnit(sum)
                                     }
+                                    row += 1
                                 }
                             }
                         }
@@ -108,10 +133,7 @@ extension Image {
                                             for x in 0..<w { output[x] += input[x] * ki }
                                         }
                                     }
-                                    for x in 0..<w {
-                                        let v = output[x]
-                                        output[x] = v < 0 ? 0 : (v > 1 ? 1 : v)
-                                    }
+                                    for x in 0..<w { output[x] = clampUnit(output[x]) }
                                 }
                             }
                         }
@@ -131,6 +153,10 @@ public enum ResamplingPrecision: String, Sendable, Codable {
     /// each pass. Reproduces PIL's output bytes.
     case eightBit
 }
+
+/// Clamps to [0, 1], as PIL clips each pass to 0…255.
+@inline(__always)
+private func clampUnit(_ v: Float) -> Float { v < 0 ? 0 : (v > 1 ? 1 : v) }
 
 /// Runs `body` over `0..<count` split into contiguous chunks, on two threads when the work is large enough to
 /// pay for it (the target machines have 2 cores; more threads would only contend).
