@@ -37,3 +37,8 @@ public struct ImageError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(path): \(reason)" }
 }
+
+/// The NUL-terminated message the C codec layer wrote into `err`.
+func cMessage(_ err: [CChar]) -> String {
+    String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -94,7 +94,7 @@ enum JPEGDecoder {
         let warningCount = dbr_jpeg_warnings(handle, &first)
         var warnings: [String] = []
         if warningCount > 0 {
-            warnings.append("JPEG data is damaged but decodable (\(warningCount) warning(s), first: \(PNGDecoder.text(first)))")
+            warnings.append("JPEG data is damaged but decodable (\(warningCount) warning(s), first: \(cMessage(first)))")
         }
         let orientation = JPEGMarkers.exifPayload(data).flatMap { EXIFOrientation.parse(exif: $0) } ?? .normal
         let info = ImageInfo(
@@ -105,7 +105,7 @@ enum JPEGDecoder {
     }
 
     static func failure(_ err: [CChar], path: String) -> ImageError {
-        let message = PNGDecoder.text(err)
+        let message = cMessage(err)
         let kind: ImageError.Kind
         if message.hasPrefix("truncated") {
             kind = .truncated
