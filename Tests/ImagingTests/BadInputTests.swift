@@ -129,6 +129,18 @@ import Testing
         }
     }
 
+    @Test func damagedButDecodableJPEGIsReportedNotRefused() throws {
+        // Stray bytes before a marker: libjpeg skips them with a warning, as Pillow does.
+        let data = try Fixtures.bytes("jpeg/baseline420.jpg")
+        let app0Length = Int(data[4]) << 8 | Int(data[5])
+        let next = 4 + app0Length
+        let damaged = Array(data[..<next]) + [0x00, 0x13, 0x37] + Array(data[next...])
+        let decoded = try ImageDecoder.decode(Data(damaged), path: "stray.jpg")
+        #expect(decoded.info.warnings.count == 1)
+        #expect(decoded.info.warnings.first?.contains("extraneous bytes") == true)
+        #expect(decoded.image == (try Image(contentsOf: Fixtures.path("jpeg/baseline420.jpg"))))
+    }
+
     @Test func progressiveScanLimit() throws {
         let limits = DecodeLimits(maxProgressiveScans: 2)
         do {
