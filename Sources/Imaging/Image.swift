@@ -76,3 +76,11 @@ public struct Image: Sendable, Equatable {
         self.init(width: width, height: height, channels: channels, pixels: pixels)
     }
 }
+
+extension Image: CustomStringConvertible {
+    /// Shape and mean only: printing millions of samples (say, in a failed test) helps nobody.
+    public var description: String {
+        let mean = pixels.isEmpty ? 0 : pixels.reduce(0, +) / Float(pixels.count)
+        return "Image(\(width)×\(height), \(channels) channel\(channels == 1 ? "" : "s"), mean \(mean))"
+    }
+}

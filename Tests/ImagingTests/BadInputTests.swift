@@ -65,6 +65,22 @@ import Testing
         }
     }
 
+    @Test func jpegBombWithinLimitsFailsFast() throws {
+        // A 48×32 file whose frame header claims 8000×8000 (64 MP, inside the default limit): the data runs out
+        // in the first rows, long before 192 MB of pixels would be filled.
+        var data = try Fixtures.bytes("jpeg/baseline420.jpg")
+        let sof = try #require((0..<data.count - 1).first { data[$0] == 0xFF && data[$0 + 1] == 0xC0 })
+        data.replaceSubrange(sof + 5..<sof + 9, with: [0x1F, 0x40, 0x1F, 0x40])
+        let start = Date()
+        do {
+            _ = try ImageDecoder.decode(Data(data), path: "bomb.jpg")
+            Issue.record("decoded")  // (not the image itself: describing 64 MP would flood the log)
+        } catch {
+            #expect(error.kind == .truncated)
+        }
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
     /// Every prefix of good files must fail cleanly (no crash, no grey-padded image).
     @Test(arguments: [
         "png/rgb8.png", "png/rgba8_adam7.png", "png/palette4.png", "png/exif6.png", "jpeg/progressive.jpg",
