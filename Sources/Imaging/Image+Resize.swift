@@ -158,10 +158,18 @@ public enum ResamplingPrecision: String, Sendable, Codable {
 @inline(__always)
 private func clampUnit(_ v: Float) -> Float { v < 0 ? 0 : (v > 1 ? 1 : v) }
 
-/// Runs `body` over `0..<count` split into contiguous chunks, on two threads when the work is large enough to
-/// pay for it (the target machines have 2 cores; more threads would only contend).
+/// How many threads Imaging's loops (resizing) may use.
+public enum ImagingThreads {
+    /// At most 2 by default: the target machines have 2 cores, and more threads would only contend. Set it
+    /// once at start-up (e.g. to 1 to measure single-threaded, or when other work already fills the cores);
+    /// it is read without synchronisation.
+    nonisolated(unsafe) public static var maximum = min(2, ProcessInfo.processInfo.activeProcessorCount)
+}
+
+/// Runs `body` over `0..<count` split into contiguous chunks, on up to `ImagingThreads.maximum` threads when the
+/// work is large enough to pay for it.
 func parallelChunks(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    let threads = work > 2_000_000 ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
+    let threads = work > 2_000_000 ? max(1, ImagingThreads.maximum) : 1
     if threads <= 1 || count < 2 {
         body(0..<count)
         return

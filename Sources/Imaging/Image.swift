@@ -53,7 +53,7 @@ public struct Image: Sendable, Equatable {
                     let base = c * plane
                     for i in 0..<plane {
                         let v = src[base + i] * 255 + 0.5
-                        dst[i * channels + c] = v <= 0 ? 0 : (v >= 255 ? 255 : UInt8(v))
+                        dst[i * channels + c] = v > 0 ? (v < 255 ? UInt8(v) : 255) : 0  // NaN: 0, never a trap
                     }
                 }
             }

@@ -52,7 +52,7 @@ def pillow(data, runs, size):
     measure("resize_float", lambda: np.asarray(image.resize(out, Image.BILINEAR), dtype=np.float32).transpose(2, 0, 1) / 255)
     measure("decode_resize", lambda: decode().resize(out, Image.BILINEAR))
     results.update({"tool": "pillow " + Image.__version__, "image": f"{w}x{h}", "output": f"{out[0]}x{out[1]}",
-                    "bytes": len(data), "runs": runs, "threads": os.cpu_count()})
+                    "bytes": len(data), "runs": runs, "threads": 1})
     return results
 
 
@@ -63,6 +63,7 @@ def main():
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--dbrun", help="dbrun binary to alternate with")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2, help="dbrun's resize threads (Pillow's resize uses 1)")
     args = parser.parse_args()
     data = open(args.input, "rb").read()
     if not args.dbrun:
@@ -72,13 +73,14 @@ def main():
     for _ in range(args.rounds):
         ours = json.loads(subprocess.run(
             [args.dbrun, "bench", "imaging", "--input", args.input, "--runs", str(args.runs), "--size", str(args.size),
-             "--json"], check=True, capture_output=True, text=True).stdout)
+             "--threads", str(args.threads), "--json"], check=True, capture_output=True, text=True).stdout)
         theirs = pillow(data, args.runs, args.size)
         for tool, result in (("dbrun", ours), ("pillow", theirs)):
             for step in STEPS:
                 value = result[step + "_ms"]["best"]
                 best[tool][step] = min(best[tool].get(step, value), value)
-    print(f"{theirs['image']} -> {theirs['output']}, best of {args.rounds} alternating rounds x {args.runs} runs (ms)")
+    print(f"{theirs['image']} -> {theirs['output']}, best of {args.rounds} alternating rounds x {args.runs} runs (ms), "
+          f"dbrun resizing on {args.threads} thread(s)")
     print(f"{'step':<15}{'dbrun':>9}{'pillow':>9}{'dbrun/pillow':>14}")
     for step in STEPS:
         a, b = best["dbrun"][step], best["pillow"][step]

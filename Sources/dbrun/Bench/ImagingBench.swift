@@ -30,14 +30,18 @@ struct ImagingBench: ParsableCommand {
     @Option(help: "Short side after resizing (the training resolution).")
     var size = 512
 
+    @Option(help: "Threads for resizing (decoding is single-threaded, as in libjpeg).")
+    var threads = ImagingThreads.maximum
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func validate() throws {
-        guard runs > 0, size > 0 else { throw ValidationError("--runs and --size must be positive") }
+        guard runs > 0, size > 0, threads > 0 else { throw ValidationError("--runs, --size and --threads must be positive") }
     }
 
     func run() throws {
+        ImagingThreads.maximum = threads
         let data: Data
         if let input {
             guard let bytes = FileManager.default.contents(atPath: input) else {
@@ -79,7 +83,7 @@ struct ImagingBench: ParsableCommand {
         if json {
             var object: [String: Any] = [
                 "tool": "dbrun", "image": "\(image.width)x\(image.height)", "output": "\(w)x\(h)",
-                "bytes": data.count, "runs": runs, "threads": ProcessInfo.processInfo.activeProcessorCount,
+                "bytes": data.count, "runs": runs, "threads": threads,
             ]
             for (name, times) in results {
                 object[name + "_ms"] = ["best": round3(times[0]), "median": round3(times[times.count / 2])]
@@ -87,7 +91,7 @@ struct ImagingBench: ParsableCommand {
             let out = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: out, as: UTF8.self))
         } else {
-            print("imaging: \(image.width)×\(image.height) JPEG (\(data.count) bytes) → \(w)×\(h) bilinear, \(runs) runs")
+            print("imaging: \(image.width)×\(image.height) JPEG (\(data.count) bytes) → \(w)×\(h) bilinear, \(runs) runs, \(threads) thread(s)")
             print("step".padding(toLength: 16, withPad: " ", startingAt: 0) + "best ms   median ms")
             for (name, times) in results {
                 print(
