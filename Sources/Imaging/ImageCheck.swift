@@ -115,7 +115,7 @@ public enum ImageCheck {
                     let listing = try ImageFolder.list(path)
                     targets += listing.images
                     for skipped in listing.skipped {
-                        setWarnings.append("skipped \(skipped): not an image file extension (\(ImageFolder.imageExtensions.sorted().joined(separator: ", ")))")
+                        setWarnings.append("skipped \(skipped): not an image file, by its extension (training skips it too)")
                     }
                     if listing.images.isEmpty { setWarnings.append("no images in folder \(path)") }
                 } catch {

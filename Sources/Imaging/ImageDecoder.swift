@@ -17,6 +17,11 @@ public enum ImageDecoder {
     {
         if data.isEmpty { throw ImageError(path: path, kind: .empty, reason: "empty file (0 bytes)") }
         guard let format = ImageFormat.sniff(data) else {
+            if let other = ImageFormat.otherFormat(data) {
+                throw ImageError(
+                    path: path, kind: .unsupported,
+                    reason: "\(other) image: only PNG and JPEG are read; convert it to JPEG or PNG first")
+            }
             throw ImageError(path: path, kind: .notAnImage, reason: "not a PNG or JPEG file (\(describeHead(data)))")
         }
         let result: Result<DecodedImage, ImageError> = data.withUnsafeBytes { raw in

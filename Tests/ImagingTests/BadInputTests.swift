@@ -34,6 +34,21 @@ import Testing
         #expect(reason("png").contains("directory"))
     }
 
+    @Test func otherImageFormatsAreNamed() {
+        let heic: [UInt8] = [0, 0, 0, 0x18] + Array("ftypheic".utf8) + [0, 0, 0, 0] + Array("mif1heic".utf8)
+        let webp: [UInt8] = Array("RIFF".utf8) + [0x10, 0, 0, 0] + Array("WEBPVP8 ".utf8)
+        let gif: [UInt8] = Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0]
+        for (bytes, name) in [(heic, "HEIC/HEIF"), (webp, "WebP"), (gif, "GIF")] {
+            do {
+                _ = try ImageDecoder.decode(Data(bytes), path: "x")
+                Issue.record("decoded \(name)")
+            } catch {
+                #expect(error.kind == .unsupported)
+                #expect(error.reason.hasPrefix(name + " image"))
+            }
+        }
+    }
+
     @Test func limitIsSettable() throws {
         let small = DecodeLimits(maxPixels: 100)
         #expect(throws: ImageError.self) { try ImageDecoder.decode(contentsOf: Fixtures.path("png/rgb8.png"), limits: small) }
