@@ -36,6 +36,8 @@ public struct SchedulerConfig: ModelConfig, Equatable {
     public var algorithmType = "dpmsolver++"
     public var solverType = "midpoint"
     public var lowerOrderFinal = true
+    // Euler, DPM-Solver
+    public var useKarrasSigmas = false
 
     public init(kind: Kind = .ddpm) {
         self.kind = kind
@@ -47,7 +49,7 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         case timestepSpacing = "timestep_spacing", stepsOffset = "steps_offset", clipSample = "clip_sample"
         case clipSampleRange = "clip_sample_range", varianceType = "variance_type", setAlphaToOne = "set_alpha_to_one"
         case skipPrkSteps = "skip_prk_steps", solverOrder = "solver_order", algorithmType = "algorithm_type"
-        case solverType = "solver_type", lowerOrderFinal = "lower_order_final"
+        case solverType = "solver_type", lowerOrderFinal = "lower_order_final", useKarrasSigmas = "use_karras_sigmas"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -74,6 +76,7 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         algorithmType = try c.value(.algorithmType, default: d.algorithmType)
         solverType = try c.value(.solverType, default: d.solverType)
         lowerOrderFinal = try c.value(.lowerOrderFinal, default: d.lowerOrderFinal)
+        useKarrasSigmas = try c.value(.useKarrasSigmas, default: d.useKarrasSigmas)
     }
 
     public static var fieldKeys: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
@@ -84,7 +87,6 @@ public struct SchedulerConfig: ModelConfig, Equatable {
             "thresholding": .neutral([.bool(false)]),
             "rescale_betas_zero_snr": .neutral([.bool(false)]),
             "interpolation_type": .neutral([.string("linear")]),
-            "use_karras_sigmas": .neutral([.bool(false)]),
             "use_exponential_sigmas": .neutral([.bool(false)]),
             "use_beta_sigmas": .neutral([.bool(false)]),
             "use_lu_lambdas": .neutral([.bool(false)]),
@@ -110,9 +112,10 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         case .ddpm: [.clipSample, .clipSampleRange, .varianceType, .timestepSpacing, .stepsOffset]
         case .ddim: [.clipSample, .clipSampleRange, .setAlphaToOne, .timestepSpacing, .stepsOffset]
         case .pndm: [.skipPrkSteps, .setAlphaToOne, .timestepSpacing, .stepsOffset]
-        case .euler, .eulerAncestral: [.timestepSpacing, .stepsOffset]
+        case .euler: [.timestepSpacing, .stepsOffset, .useKarrasSigmas]
+        case .eulerAncestral: [.timestepSpacing, .stepsOffset]
         case .dpmSolverMultistep: [.solverOrder, .algorithmType, .solverType, .lowerOrderFinal, .timestepSpacing,
-                                   .stepsOffset, .varianceType]
+                                   .stepsOffset, .varianceType, .useKarrasSigmas]
         }
     }
 
@@ -130,7 +133,10 @@ public struct SchedulerConfig: ModelConfig, Equatable {
     public func validate() throws(ConfigError) {
         try ConfigCheck.positive("num_train_timesteps", numTrainTimesteps)
         try ConfigCheck.oneOf("beta_schedule", betaSchedule, ["linear", "scaled_linear", "squaredcos_cap_v2"])
-        try ConfigCheck.oneOf("prediction_type", predictionType, ["epsilon", "v_prediction"])
+        // diffusers' PNDM and Euler ancestral have no x₀ ("sample") prediction; the others do.
+        try ConfigCheck.oneOf("prediction_type", predictionType,
+                              [.pndm, .eulerAncestral].contains(kind) ? ["epsilon", "v_prediction"]
+                                  : ["epsilon", "sample", "v_prediction"])
         guard betaStart > 0, betaEnd > betaStart, betaEnd < 1 else {
             throw ConfigError.invalid("beta_start", "\(betaStart)", "needs 0 < beta_start < beta_end (\(betaEnd)) < 1")
         }
@@ -140,8 +146,13 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         }
         guard stepsOffset >= 0 else { throw ConfigError.invalid("steps_offset", "\(stepsOffset)", "must not be negative") }
         if relevant.contains(.varianceType), kind == .ddpm {
+            if resolvedVarianceType == "fixed_large_log" {
+                // diffusers' step takes the square root of log β_t < 0 for it and returns NaN.
+                throw ConfigError.invalid("variance_type", "\"fixed_large_log\"",
+                                          "diffusers' DDPMScheduler.step returns NaN with it; use \"fixed_large\"")
+            }
             try ConfigCheck.oneOf("variance_type", resolvedVarianceType ?? "null",
-                                  ["fixed_small", "fixed_small_log", "fixed_large", "fixed_large_log"])
+                                  ["fixed_small", "fixed_small_log", "fixed_large", "learned", "learned_range"])
         }
         if kind == .dpmSolverMultistep {
             if let varianceType { throw ConfigError.unsupported("variance_type", "\"\(varianceType)\"", supported: ["null"]) }
@@ -150,9 +161,6 @@ public struct SchedulerConfig: ModelConfig, Equatable {
             }
             try ConfigCheck.oneOf("algorithm_type", algorithmType, ["dpmsolver++"])
             try ConfigCheck.oneOf("solver_type", solverType, ["midpoint"])
-        }
-        if kind == .pndm, !skipPrkSteps {
-            throw ConfigError.unsupported("skip_prk_steps", "false", supported: ["true (PLMS steps only, as Stable Diffusion uses)"])
         }
         if relevant.contains(.clipSampleRange), clipSample, clipSampleRange <= 0 {
             throw ConfigError.invalid("clip_sample_range", "\(clipSampleRange)", "must be positive")
