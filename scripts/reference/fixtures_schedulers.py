@@ -184,6 +184,100 @@ def schedules():
                      "dpm_timesteps": [float(x) for x in dpm.timesteps[[0, 4, 9]]]}
 
 
+# MARK: pipelines
+
+
+def fake_unet_class():
+    """A stand-in UNet for diffusers' pipelines: `0.1·x[:, :4] + t/1000 + 0.05·mean(context)`, plus
+    `0.01·x[:, 4]·label/100` when class labels come (the upscaler). The Swift test computes the same."""
+    from torch import nn
+    from diffusers.configuration_utils import ConfigMixin, register_to_config
+    from diffusers.models.modeling_utils import ModelMixin
+
+    class FakeUNet(ModelMixin, ConfigMixin):
+        @register_to_config
+        def __init__(self, in_channels=4, out_channels=4, sample_size=8, time_cond_proj_dim=None):
+            super().__init__()
+            self.unused = nn.Parameter(torch.zeros(1))
+
+        def forward(self, sample, timestep, encoder_hidden_states, class_labels=None, return_dict=False, **_):
+            context = encoder_hidden_states.mean(dim=(1, 2)).view(-1, 1, 1, 1)
+            out = 0.1 * sample[:, :4] + timestep / 1000 + 0.05 * context
+            if class_labels is not None:
+                out = out + 0.01 * sample[:, 4:5] * (class_labels.float().view(-1, 1, 1, 1) / 100)
+            return (out,)
+
+    class FakeVAE(ModelMixin, ConfigMixin):
+        @register_to_config
+        def __init__(self, block_out_channels=(1, 2, 3, 4), latent_channels=4, scaling_factor=0.18215,
+                     force_upcast=False):
+            super().__init__()
+            self.unused = nn.Parameter(torch.zeros(1))
+
+    return FakeUNet, FakeVAE
+
+
+# Deterministic schedulers only (step noise cannot be matched); steps_offset 1 and clip_sample false, which
+# StableDiffusionPipeline would otherwise force onto the config.
+PIPELINE_CASES = [
+    ("t2i_dpm", {"_class_name": "DPMSolverMultistepScheduler", **SD, "steps_offset": 1}, 6, 7.5),
+    ("t2i_euler", {"_class_name": "EulerDiscreteScheduler", **SD, "steps_offset": 1}, 5, 5.0),
+    ("t2i_pndm_sd15", {"_class_name": "PNDMScheduler", **SD, "skip_prk_steps": True, "set_alpha_to_one": False,
+                       "steps_offset": 1}, 6, 7.5),
+    ("t2i_ddim_v", {"_class_name": "DDIMScheduler", **SD, "clip_sample": False, "set_alpha_to_one": False,
+                    "prediction_type": "v_prediction", "steps_offset": 1}, 5, 9.0),
+    ("t2i_dpm_unguided", {"_class_name": "DPMSolverMultistepScheduler", **SD, "steps_offset": 1}, 4, 1.0),
+]
+
+
+def pipelines():
+    """StableDiffusionPipeline and StableDiffusionUpscalePipeline runs with the fake UNet: given prompt embeddings
+    and initial latents (and, for the upscaler, the low-res image noise), the final latents."""
+    from diffusers import StableDiffusionPipeline, StableDiffusionUpscalePipeline
+    from diffusers.pipelines.stable_diffusion import pipeline_stable_diffusion_upscale as upscale_module
+
+    FakeUNet, FakeVAE = fake_unet_class()
+    generator = torch.Generator().manual_seed(3)
+    tensors = {
+        "prompt_embeds": torch.randn(2, 3, 5, generator=generator),
+        "negative_embeds": torch.randn(2, 3, 5, generator=generator),
+        "latents": torch.randn(2, 4, 3, 3, generator=generator),
+    }
+    cases = []
+    for name, config, steps, guidance in PIPELINE_CASES:
+        scheduler = CLASSES[config["_class_name"]].from_config({k: v for k, v in config.items() if k != "_class_name"})
+        pipe = StableDiffusionPipeline(vae=FakeVAE(), text_encoder=None, tokenizer=None, unet=FakeUNet(),
+                                       scheduler=scheduler, safety_checker=None, feature_extractor=None,
+                                       requires_safety_checker=False)
+        pipe.set_progress_bar_config(disable=True)
+        out = pipe(prompt_embeds=tensors["prompt_embeds"], negative_prompt_embeds=tensors["negative_embeds"],
+                   latents=tensors["latents"].clone(), num_inference_steps=steps, guidance_scale=guidance,
+                   output_type="latent", height=24, width=24)
+        tensors[name] = out.images
+        cases.append({"name": name, "config": config, "steps": steps, "guidance_scale": guidance})
+
+    # The x4 upscaler, with its shipped scheduler configs.
+    configs = REPO / "Tests" / "DiffusionTests" / "Fixtures" / "configs" / "x4-upscaler"
+    main_config = json.loads((configs / "scheduler" / "scheduler_config.json").read_text())
+    low_config = json.loads((configs / "low_res_scheduler" / "scheduler_config.json").read_text())
+    strip = lambda c: {k: v for k, v in c.items() if not k.startswith("_")}
+    image = torch.rand(1, 3, 4, 4, generator=generator) * 2 - 1
+    image_noise = torch.randn(1, 3, 4, 4, generator=generator)
+    upscale_latents = torch.randn(1, 4, 4, 4, generator=generator)
+    upscale_module.randn_tensor = lambda shape, **_: image_noise.clone()
+    pipe = StableDiffusionUpscalePipeline(
+        vae=FakeVAE(block_out_channels=(1, 2, 3), scaling_factor=0.08333), text_encoder=None, tokenizer=None,
+        unet=FakeUNet(in_channels=7), low_res_scheduler=DDPMScheduler.from_config(strip(low_config)),
+        scheduler=DDIMScheduler.from_config(strip(main_config)), max_noise_level=350)
+    pipe.set_progress_bar_config(disable=True)
+    out = pipe(prompt_embeds=tensors["prompt_embeds"][:1], negative_prompt_embeds=tensors["negative_embeds"][:1],
+               image=image, latents=upscale_latents.clone(), num_inference_steps=5, guidance_scale=9.0,
+               noise_level=20, output_type="latent")
+    tensors.update({"upscale_image": image, "upscale_image_noise": image_noise,
+                    "upscale_latents": upscale_latents, "upscale": out.images})
+    return tensors, {"cases": cases, "upscale": {"steps": 5, "guidance_scale": 9.0, "noise_level": 20}}
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     cases = []
@@ -196,6 +290,9 @@ def main():
     document = {"diffusers": diffusers.__version__, "torch": torch.__version__, "shape": list(SHAPE),
                 "cases": cases, **info}
     (OUT / "cases.json").write_text(json.dumps(document, indent=1) + "\n")
+    tensors, info = pipelines()
+    save_file({k: v.contiguous().float() for k, v in tensors.items()}, OUT / "pipelines.safetensors")
+    (OUT / "pipelines.json").write_text(json.dumps({"diffusers": diffusers.__version__, **info}, indent=1) + "\n")
     print(f"wrote {len(cases)} cases to {OUT.relative_to(REPO)}")
 
 

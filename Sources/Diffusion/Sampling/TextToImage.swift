@@ -15,6 +15,10 @@ public struct TextToImageRequest: Sendable {
     /// Latent height and width (image size / the VAE's downsampling factor, 8 for Stable Diffusion).
     public var latentHeight: Int
     public var latentWidth: Int
+    /// Start from this N×C×h×w standard-normal noise instead of drawing it from the seeds (diffusers' `latents`
+    /// argument: reproducing a run, or comparing with another implementation). Still scaled by `initNoiseSigma`;
+    /// step noise of stochastic schedulers still comes from the seeds.
+    public var initialNoise: Tensor?
 
     public init(
         prompts: [String], negativePrompts: [String]? = nil, seeds: [UInt64], steps: Int = 50,
@@ -69,7 +73,8 @@ public struct TextToImage {
         var scheduler = self.scheduler
         try scheduler.setTimesteps(request.steps)
         var noise = SeededNoise(seeds: request.seeds)
-        let latents = noise.draw([latentChannels, request.latentHeight, request.latentWidth]) * scheduler.initNoiseSigma
+        let shape = [latentChannels, request.latentHeight, request.latentWidth]
+        let latents = try initialNoise(request.initialNoise, noise: &noise, itemShape: shape) * scheduler.initNoiseSigma
         let conditioning = Conditioning(context: context, unconditionalContext: unconditional,
                                         guidanceScale: request.guidanceScale)
         let final = try noGrad {
@@ -78,4 +83,13 @@ public struct TextToImage {
         }
         return SamplingResult(latents: final, images: try decoder.map { d in try noGrad { try d.images(final) } })
     }
+}
+
+/// The given initial noise (checked against `[count] + itemShape`), or a fresh draw from the seeds.
+func initialNoise(_ given: Tensor?, noise: inout SeededNoise, itemShape: [Int], field: String = "initialNoise") throws -> Tensor {
+    guard let given else { return noise.draw(itemShape) }
+    guard given.shape == [noise.count] + itemShape else {
+        throw SamplingError(field: field, "shape \(given.shape) differs from \([noise.count] + itemShape)")
+    }
+    return given
 }

@@ -12,6 +12,10 @@ public struct UpscaleRequest: Sendable {
     public var guidanceScale: Float
     /// The training timestep the low-res image is noised to and the UNet's class label (diffusers' default 20).
     public var noiseLevel: Int
+    /// Instead of drawing from the seeds: the N×C×h×w initial latent noise (scaled by `initNoiseSigma`) and the
+    /// N×3×h×w noise put on the low-res images (diffusers' `latents` argument, and its first `randn_tensor`).
+    public var initialNoise: Tensor?
+    public var lowResNoise: Tensor?
 
     public init(
         images: Tensor, prompts: [String], negativePrompts: [String]? = nil, seeds: [UInt64], steps: Int = 75,
@@ -75,9 +79,11 @@ public struct Upscale {
         var noise = SeededNoise(seeds: request.seeds)
         let batch = images.shape[0] == count ? images : Tensor.concat(Array(repeating: images, count: count), axis: 0)
         let (h, w) = (images.shape[2], images.shape[3])
-        let imageNoise = noise.draw(Array(images.shape.dropFirst()))
+        let imageNoise = try initialNoise(request.lowResNoise, noise: &noise, itemShape: Array(images.shape.dropFirst()),
+                                          field: "lowResNoise")
         let noised = try lowResScheduler.addNoise(batch, noise: imageNoise, timesteps: [request.noiseLevel])
-        let latents = noise.draw([latentChannels, h, w]) * scheduler.initNoiseSigma
+        let latents = try initialNoise(request.initialNoise, noise: &noise, itemShape: [latentChannels, h, w])
+            * scheduler.initNoiseSigma
         let conditioning = Conditioning(
             context: context, unconditionalContext: unconditional, guidanceScale: request.guidanceScale,
             extraChannels: noised, classLabels: Array(repeating: request.noiseLevel, count: count))
