@@ -122,6 +122,15 @@ import Tensor
         expectClose(try ddpm.addNoise(original, noise: noise, timesteps: [0, 500, 999]), try file.tensor("ddpm_add_noise"), "add_noise")
         expectClose(try ddpm.velocity(original, noise: noise, timesteps: [0, 500, 999]), try file.tensor("ddpm_velocity"), "velocity")
 
+        expectClose(try ddpm.trainingTarget(original, noise: noise, timesteps: [0, 500, 999]), noise, "epsilon target")
+        var vConfig = config
+        vConfig.predictionType = "v_prediction"
+        expectClose(try DDPMScheduler(config: vConfig).trainingTarget(original, noise: noise, timesteps: [0, 500, 999]),
+                    try file.tensor("ddpm_velocity"), "v target")
+        var generator = RandomGenerator(seed: 5)
+        let drawn = ddpm.randomTimesteps(500, generator: &generator)
+        #expect(drawn.allSatisfy { (0..<1000).contains($0) } && Set(drawn).count > 300)
+
         config.kind = .euler
         var euler = try config.makeScheduler()
         try euler.setTimesteps(10)

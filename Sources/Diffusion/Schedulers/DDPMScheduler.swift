@@ -138,4 +138,19 @@ public struct DDPMScheduler: Scheduler {
     public func velocity(_ sample: Tensor, noise: Tensor, timesteps: [Int]) throws(SchedulerError) -> Tensor {
         try schedule.velocity(sample, noise: noise, timesteps: timesteps)
     }
+
+    /// What the model learns to predict for `sample` noised with `noise` at `timesteps`, by `prediction_type`: the
+    /// noise, the velocity, or the clean sample (the branch of diffusers' training scripts).
+    public func trainingTarget(_ sample: Tensor, noise: Tensor, timesteps: [Int]) throws(SchedulerError) -> Tensor {
+        switch predictionType {
+        case .epsilon: noise
+        case .vPrediction: try velocity(sample, noise: noise, timesteps: timesteps)
+        case .sample: sample
+        }
+    }
+
+    /// `count` training timesteps drawn uniformly from 0..<num_train_timesteps (torch.randint in the scripts).
+    public func randomTimesteps(_ count: Int, generator: inout RandomGenerator) -> [Int] {
+        (0..<count).map { _ in generator.nextInt(below: config.numTrainTimesteps) }
+    }
 }
