@@ -4,7 +4,9 @@ import Tensor
 /// `eta = 0` (SD 2.x's default sampler), DDPM-like noise as `eta` grows to 1.
 public struct DDIMScheduler: Scheduler {
     public let config: SchedulerConfig
+    /// The training betas and ᾱ table the coefficients come from.
     public let schedule: NoiseSchedule
+    /// What the model predicts (`prediction_type`).
     public let predictionType: PredictionType
     /// The weight of fresh noise (η in the paper; diffusers passes it to every `step`, dbrun holds it here).
     public var eta: Double = 0

@@ -21,7 +21,9 @@ public struct DDPMScheduler: Scheduler {
     }
 
     public let config: SchedulerConfig
+    /// The training betas and ᾱ table the coefficients come from.
     public let schedule: NoiseSchedule
+    /// What the model predicts (`prediction_type`).
     public let predictionType: PredictionType
     public let varianceType: VarianceType
     public private(set) var timesteps: [Float] = []

@@ -6,7 +6,9 @@ import Tensor
 /// "DPM++ 2M Karras"). It solves the diffusion ODE in λ = log(α/σ) from the model's x₀ predictions.
 public struct DPMSolverMultistepScheduler: Scheduler {
     public let config: SchedulerConfig
+    /// The training betas and ᾱ table the coefficients come from.
     public let schedule: NoiseSchedule
+    /// What the model predicts (`prediction_type`).
     public let predictionType: PredictionType
     public private(set) var timesteps: [Float] = []
     /// σ of each timestep (in the σ = √((1−ᾱ)/ᾱ) sense), then a final 0.

@@ -5,7 +5,9 @@ import Tensor
 /// the next noise level σ_next² = σ_down² + σ_up².
 public struct EulerAncestralDiscreteScheduler: Scheduler {
     public let config: SchedulerConfig
+    /// The training betas and ᾱ table the coefficients come from.
     public let schedule: NoiseSchedule
+    /// What the model predicts (`prediction_type`).
     public let predictionType: PredictionType
     public private(set) var timesteps: [Float] = []
     /// The noise level of each timestep, then a final 0.

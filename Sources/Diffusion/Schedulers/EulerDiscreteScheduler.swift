@@ -5,7 +5,9 @@ import Tensor
 /// `EulerDiscreteScheduler` (k-diffusion's `sample_euler` without churn).
 public struct EulerDiscreteScheduler: Scheduler {
     public let config: SchedulerConfig
+    /// The training betas and ᾱ table the coefficients come from.
     public let schedule: NoiseSchedule
+    /// What the model predicts (`prediction_type`).
     public let predictionType: PredictionType
     public private(set) var timesteps: [Float] = []
     /// The noise level of each timestep, then a final 0 (one more entry than `timesteps`).

@@ -5,7 +5,9 @@ import Tensor
 /// replaces the warm-up by one repeated timestep (a Heun-like correction).
 public struct PNDMScheduler: Scheduler {
     public let config: SchedulerConfig
+    /// The training betas and ᾱ table the coefficients come from.
     public let schedule: NoiseSchedule
+    /// What the model predicts (`prediction_type`).
     public let predictionType: PredictionType
     public private(set) var timesteps: [Float] = []
     public var initNoiseSigma: Float { 1 }
@@ -40,9 +42,8 @@ public struct PNDMScheduler: Scheduler {
         var plms: [Int]
         if config.skipPrkSteps {
             prkTimesteps = []
-            // …, t₂, t₁, t₁, t₀: the second-to-last timestep repeated.
-            plms = Array(base.dropLast()) + [base[base.count - 2 >= 0 ? base.count - 2 : 0], base[base.count - 1]]
-            if base.count < 2 { plms = base }
+            // Descending with the second-to-last timestep repeated: t_{n−1}, t_{n−2}, t_{n−2}, …, t₀.
+            plms = base.count < 2 ? base : Array(base.dropLast()) + [base[base.count - 2], base[base.count - 1]]
             plms.reverse()
         } else {
             guard count >= 4 else { throw SchedulerError("PNDM's Runge–Kutta warm-up needs at least 4 steps, got \(count)") }
