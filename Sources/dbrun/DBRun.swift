@@ -28,6 +28,9 @@ struct ImageCommand: ParsableCommand {
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the engine, the models and the runner.",
-        subcommands: [EngineBench.self, RunnerBench.self, ImagingBench.self]
+        subcommands: [
+            EngineBench.self, RunnerBench.self, ImagingBench.self, BenchTokenizerCommand.self,
+            BenchSafeTensorsCommand.self,
+        ]
     )
 }

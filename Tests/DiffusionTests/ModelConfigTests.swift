@@ -173,3 +173,17 @@ import Testing
         #expect(try UNet2DConditionConfig.decode(data).config == unet)
     }
 }
+
+@Suite struct NestedConfigTests {
+    @Test func clipSubConfigsFollowTheirOwnKeyRules() throws {
+        do {
+            _ = try CLIPConfig.decode(Data(#"{"text_config": {"dropout": 0.2}, "vision_config": {}}"#.utf8), path: "clip/config.json")
+            Issue.record("dropout in text_config accepted")
+        } catch {
+            #expect(error.field == "text_config.dropout")
+            #expect(error.description == "clip/config.json: text_config.dropout = 0.2 is not supported; supported: 0")
+        }
+        let loaded = try CLIPConfig.decode(Data(#"{"text_config": {"novel": 1}, "vision_config": {"num_beams": 1}}"#.utf8))
+        #expect(loaded.ignoredKeys == ["text_config.novel"])
+    }
+}

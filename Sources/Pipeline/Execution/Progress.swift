@@ -75,7 +75,7 @@ public final class StageProgress: @unchecked Sendable {
         self.stage = stage
         if let logURL {
             try? FileSystem.createDirectory(logURL.deletingLastPathComponent())
-            FileManager.default.createFile(atPath: logURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
             log = FileHandle(forWritingAtPath: logURL.path)
         } else {
             log = nil
