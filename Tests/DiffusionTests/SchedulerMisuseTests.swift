@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tensor
+import TestSupport
 @testable import Diffusion
 
 /// Misuse is an error with a message, never a crash; configuration mistakes name the field.
@@ -113,6 +114,37 @@ import Tensor
             }
             let first = try run()
             #expect(try run() == first, "\(kind)")
+        }
+    }
+}
+
+/// Schedulers from a diffusers model folder, as shipped or as another class.
+@Suite struct SchedulerFromModelFolderTests {
+    @Test func shippedAndSwappedSchedulers() throws {
+        let folder = try DiffusersModelFolder(path: FixturePaths.fixture("configs/sd15"))
+        let pndm = try folder.scheduler()
+        #expect(pndm is PNDMScheduler && pndm.config.stepsOffset == 1)
+        var dpm = try folder.scheduler(as: .dpmSolverMultistep)
+        #expect(dpm is DPMSolverMultistepScheduler)
+        try dpm.setTimesteps(5)
+        #expect(dpm.timesteps == [999, 799, 599, 400, 200], "DPM's own default spacing (linspace)")
+
+        let upscaler = try DiffusersModelFolder(path: FixturePaths.fixture("configs/x4-upscaler"))
+        #expect(try upscaler.scheduler(.lowResScheduler) is DDPMScheduler)
+        // A swap the new class cannot take is an error naming the file and the field.
+        let temporary = try TemporaryFolder("scheduler-folder")
+        let schedulerFolder = temporary.url.appendingPathComponent("scheduler")
+        try FileManager.default.createDirectory(at: schedulerFolder, withIntermediateDirectories: true)
+        try Data(#"{"_class_name": "DDIMScheduler", "prediction_type": "sample"}"#.utf8)
+            .write(to: schedulerFolder.appendingPathComponent("scheduler_config.json"))
+        let custom = try DiffusersModelFolder(path: temporary.url.path)
+        #expect(try custom.scheduler() is DDIMScheduler)
+        do {
+            _ = try custom.scheduler(as: .pndm)
+            Issue.record("PNDM accepted prediction_type sample")
+        } catch {
+            #expect(error.path.hasSuffix("scheduler/scheduler_config.json"))
+            #expect(error.field == "prediction_type")
         }
     }
 }
