@@ -14,11 +14,12 @@ import Tensor
     }
     static var caseNames: [String] { (document["cases"] as! [[String: Any]]).map { $0["name"] as! String } }
 
-    /// The fixture's fake UNet: `0.1·x[:, :4] + t/1000 + 0.05·mean(context)` (+ `0.01·x[:, 4]·label/100`).
+    /// The fixture's fake UNet: `0.1·x[:, :4]·(1 + 0.5·c) + t/1000 + 0.05·c` with c = mean(context)
+    /// (+ `0.01·x[:, 4]·label/100`).
     static func fakeUNet(_ x: Tensor, _ t: Float, _ context: Tensor, _ labels: [Int]?) -> Tensor {
         let n = x.shape[0]
         let contextMean = context.mean(axes: [1, 2]).reshaped([n, 1, 1, 1])
-        var out = 0.1 * x.slice(axis: 1, 0..<4) + t / 1000 + 0.05 * contextMean
+        var out = 0.1 * x.slice(axis: 1, 0..<4) * (1 + 0.5 * contextMean) + t / 1000 + 0.05 * contextMean
         if let labels {
             let scale = Tensor(shape: [n, 1, 1, 1], scalars: labels.map { Float($0) / 100 })
             out = out + 0.01 * x.slice(axis: 1, 4..<5) * scale
@@ -48,6 +49,7 @@ import Tensor
             prompts: ["p0", "p1"], negativePrompts: ["n0", "n1"], seeds: [0, 1], steps: fixture["steps"] as! Int,
             guidanceScale: Float(fixture["guidance_scale"] as! Double), latentHeight: 3, latentWidth: 3)
         request.initialNoise = try file.tensor("latents")
+        request.guidanceRescale = Float(fixture["guidance_rescale"] as! Double)
         let result = try sampler.generate(request)
         expectClose(result.latents, try file.tensor(name), name)
     }

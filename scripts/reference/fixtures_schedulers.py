@@ -188,7 +188,8 @@ def schedules():
 
 
 def fake_unet_class():
-    """A stand-in UNet for diffusers' pipelines: `0.1·x[:, :4] + t/1000 + 0.05·mean(context)`, plus
+    """A stand-in UNet for diffusers' pipelines: `0.1·x[:, :4]·(1 + 0.5·c) + t/1000 + 0.05·c` with c the context's
+    mean (so the guidance halves differ in spread, which guidance_rescale acts on), plus
     `0.01·x[:, 4]·label/100` when class labels come (the upscaler). The Swift test computes the same."""
     from torch import nn
     from diffusers.configuration_utils import ConfigMixin, register_to_config
@@ -202,7 +203,7 @@ def fake_unet_class():
 
         def forward(self, sample, timestep, encoder_hidden_states, class_labels=None, return_dict=False, **_):
             context = encoder_hidden_states.mean(dim=(1, 2)).view(-1, 1, 1, 1)
-            out = 0.1 * sample[:, :4] + timestep / 1000 + 0.05 * context
+            out = 0.1 * sample[:, :4] * (1 + 0.5 * context) + timestep / 1000 + 0.05 * context
             if class_labels is not None:
                 out = out + 0.01 * sample[:, 4:5] * (class_labels.float().view(-1, 1, 1, 1) / 100)
             return (out,)
@@ -227,6 +228,9 @@ PIPELINE_CASES = [
     ("t2i_ddim_v", {"_class_name": "DDIMScheduler", **SD, "clip_sample": False, "set_alpha_to_one": False,
                     "prediction_type": "v_prediction", "steps_offset": 1}, 5, 9.0),
     ("t2i_dpm_unguided", {"_class_name": "DPMSolverMultistepScheduler", **SD, "steps_offset": 1}, 4, 1.0),
+    ("t2i_ddim_v_rescaled", {"_class_name": "DDIMScheduler", **SD, "clip_sample": False, "set_alpha_to_one": False,
+                             "prediction_type": "v_prediction", "steps_offset": 1, "timestep_spacing": "trailing"}, 5,
+     9.0, 0.7),
 ]
 
 
@@ -244,7 +248,8 @@ def pipelines():
         "latents": torch.randn(2, 4, 3, 3, generator=generator),
     }
     cases = []
-    for name, config, steps, guidance in PIPELINE_CASES:
+    for name, config, steps, guidance, *rest in PIPELINE_CASES:
+        rescale = rest[0] if rest else 0.0
         scheduler = CLASSES[config["_class_name"]].from_config({k: v for k, v in config.items() if k != "_class_name"})
         pipe = StableDiffusionPipeline(vae=FakeVAE(), text_encoder=None, tokenizer=None, unet=FakeUNet(),
                                        scheduler=scheduler, safety_checker=None, feature_extractor=None,
@@ -252,9 +257,10 @@ def pipelines():
         pipe.set_progress_bar_config(disable=True)
         out = pipe(prompt_embeds=tensors["prompt_embeds"], negative_prompt_embeds=tensors["negative_embeds"],
                    latents=tensors["latents"].clone(), num_inference_steps=steps, guidance_scale=guidance,
-                   output_type="latent", height=24, width=24)
+                   guidance_rescale=rescale, output_type="latent", height=24, width=24)
         tensors[name] = out.images
-        cases.append({"name": name, "config": config, "steps": steps, "guidance_scale": guidance})
+        cases.append({"name": name, "config": config, "steps": steps, "guidance_scale": guidance,
+                      "guidance_rescale": rescale})
 
     # The x4 upscaler, with its shipped scheduler configs.
     configs = REPO / "Tests" / "DiffusionTests" / "Fixtures" / "configs" / "x4-upscaler"

@@ -67,6 +67,10 @@ struct Conditioning {
     /// N×T×E embeddings of the negative (or empty) prompts; nil when guidance is off.
     var unconditionalContext: Tensor?
     var guidanceScale: Float
+    /// φ of "Common Diffusion Noise Schedules and Sample Steps are Flawed" §3.4 (diffusers' `guidance_rescale`): the
+    /// guided prediction is pulled towards the conditional one's standard deviation, against over-exposure with
+    /// v-prediction models. 0 turns it off.
+    var guidanceRescale: Float = 0
     /// Appended to the scaled latents along channels at every step (the upscaler's noised low-res image), N×C'×H×W.
     var extraChannels: Tensor?
     /// One per image (the upscaler's noise level).
@@ -101,12 +105,24 @@ func runDenoisingLoop(
         if conditioning.guided {
             let halves = output.chunk(2, axis: 0)
             output = halves[0] + conditioning.guidanceScale * (halves[1] - halves[0])
+            if conditioning.guidanceRescale > 0 {
+                output = rescaleGuidance(output, conditional: halves[1], factor: conditioning.guidanceRescale)
+            }
         }
         let stepNoise = scheduler.isStochastic ? noise.draw(itemShape) : nil
         latents = try scheduler.step(output, timestep: t, sample: latents, noise: stepNoise).prevSample
         control.progress?(i + 1, total)
     }
     return latents
+}
+
+/// Mixes `guided` with itself rescaled to `conditional`'s per-item standard deviation (unbiased, as torch.std).
+func rescaleGuidance(_ guided: Tensor, conditional: Tensor, factor: Float) -> Tensor {
+    let axes = Array(1..<guided.rank)
+    let stdConditional = conditional.variance(axes: axes, keepDim: true).sqrt()
+    let stdGuided = guided.variance(axes: axes, keepDim: true).sqrt()
+    let rescaled = guided * (stdConditional / stdGuided)
+    return factor * rescaled + (1 - factor) * guided
 }
 
 /// Prompt embeddings for `count` images: `prompts` (1 for all, or one each) and, under guidance, the negative

@@ -12,6 +12,8 @@ public struct TextToImageRequest: Sendable {
     public var steps: Int
     /// Classifier-free guidance weight; 1 or less turns guidance off (one model call per step instead of two).
     public var guidanceScale: Float
+    /// diffusers' `guidance_rescale` (0 = off; 0.7 is the paper's suggestion for v-prediction models).
+    public var guidanceRescale: Float = 0
     /// Latent height and width (image size / the VAE's downsampling factor, 8 for Stable Diffusion).
     public var latentHeight: Int
     public var latentWidth: Int
@@ -62,6 +64,9 @@ public struct TextToImage {
     /// denoising steps, then the decoder.
     public func generate(_ request: TextToImageRequest, control: SamplingControl = SamplingControl()) throws -> SamplingResult {
         guard !request.seeds.isEmpty else { throw SamplingError(field: "seeds", "give one seed per image") }
+        guard (0...1).contains(request.guidanceRescale) else {
+            throw SamplingError(field: "guidanceRescale", "\(request.guidanceRescale) is outside 0...1")
+        }
         guard request.latentHeight > 0, request.latentWidth > 0 else {
             throw SamplingError(field: "latentHeight", "latent size \(request.latentHeight)×\(request.latentWidth) must be positive")
         }
@@ -76,7 +81,7 @@ public struct TextToImage {
         let shape = [latentChannels, request.latentHeight, request.latentWidth]
         let latents = try initialNoise(request.initialNoise, noise: &noise, itemShape: shape) * scheduler.initNoiseSigma
         let conditioning = Conditioning(context: context, unconditionalContext: unconditional,
-                                        guidanceScale: request.guidanceScale)
+                                        guidanceScale: request.guidanceScale, guidanceRescale: request.guidanceRescale)
         let final = try noGrad {
             try runDenoisingLoop(scheduler: &scheduler, latents: latents, conditioning: conditioning, noise: &noise,
                                  denoiser: denoiser, control: control)

@@ -86,7 +86,7 @@ public struct Upscale {
             * scheduler.initNoiseSigma
         let conditioning = Conditioning(
             context: context, unconditionalContext: unconditional, guidanceScale: request.guidanceScale,
-            extraChannels: noised, classLabels: Array(repeating: request.noiseLevel, count: count))
+            guidanceRescale: 0, extraChannels: noised, classLabels: Array(repeating: request.noiseLevel, count: count))
         let final = try noGrad {
             try runDenoisingLoop(scheduler: &scheduler, latents: latents, conditioning: conditioning, noise: &noise,
                                  denoiser: denoiser, control: control)
