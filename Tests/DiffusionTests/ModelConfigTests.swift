@@ -153,7 +153,7 @@ import Testing
             .field == "variance_type")
         #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DDIMScheduler", "thresholding": true}"#)?.field
             == "thresholding")
-        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DPMSolverMultistepScheduler", "solver_order": 3}"#)?
+        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DPMSolverMultistepScheduler", "solver_order": 4}"#)?
             .field == "solver_order")
         #expect(refusal(SchedulerConfig.self, #"{"_class_name": "EulerDiscreteScheduler", "use_exponential_sigmas": true}"#)?
             .field == "use_exponential_sigmas")

@@ -156,11 +156,11 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         }
         if kind == .dpmSolverMultistep {
             if let varianceType { throw ConfigError.unsupported("variance_type", "\"\(varianceType)\"", supported: ["null"]) }
-            guard [1, 2].contains(solverOrder) else {
-                throw ConfigError.unsupported("solver_order", "\(solverOrder)", supported: ["1", "2"])
+            guard [1, 2, 3].contains(solverOrder) else {
+                throw ConfigError.unsupported("solver_order", "\(solverOrder)", supported: ["1", "2", "3"])
             }
             try ConfigCheck.oneOf("algorithm_type", algorithmType, ["dpmsolver++"])
-            try ConfigCheck.oneOf("solver_type", solverType, ["midpoint"])
+            try ConfigCheck.oneOf("solver_type", solverType, ["midpoint", "heun"])
         }
         if relevant.contains(.clipSampleRange), clipSample, clipSampleRange <= 0 {
             throw ConfigError.invalid("clip_sample_range", "\(clipSampleRange)", "must be positive")

@@ -2,8 +2,9 @@ import Foundation
 import Tensor
 
 /// DPM-Solver++ (Lu et al. 2022), multistep, as diffusers' `DPMSolverMultistepScheduler` with
-/// `algorithm_type = "dpmsolver++"` and the midpoint second-order update: "DPM++ 2M" (with Karras sigmas,
-/// "DPM++ 2M Karras"). It solves the diffusion ODE in λ = log(α/σ) from the model's x₀ predictions.
+/// `algorithm_type = "dpmsolver++"`: "DPM++ 2M" at the default `solver_order` 2 with the midpoint update (with
+/// Karras sigmas, "DPM++ 2M Karras"); also first and third order, and the Heun second-order update. It solves the
+/// diffusion ODE in λ = log(α/σ) from the model's x₀ predictions.
 public struct DPMSolverMultistepScheduler: Scheduler {
     public let config: SchedulerConfig
     /// The training betas and ᾱ table the coefficients come from.
@@ -88,9 +89,10 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         if let stepIndex { index = stepIndex } else { index = try Diffusion.stepIndex(of: timestep, in: timesteps) }
         guard index + 1 < sigmas.count else { throw SchedulerError("step past the end of the schedule") }
         let count = timesteps.count
-        // final_sigmas_type "zero" makes the last step first order whatever lower_order_final says.
-        // (`lower_order_final` only matters for third order, which dbrun does not offer.)
-        let lowerOrderFinal = index == count - 1
+        // final_sigmas_type "zero" makes the last step first order whatever lower_order_final says; with fewer than
+        // 15 steps, lower_order_final also keeps the second-to-last step at second order.
+        let lastStep = index == count - 1
+        let secondToLast = index == count - 2 && config.lowerOrderFinal && count < 15
 
         // Convert to an x₀ prediction (the "++" of DPM-Solver++).
         let (alphaS, sigmaS) = alphaSigma(index)
@@ -107,15 +109,26 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         let h = lambda(index + 1) - lambda(index)
         // α_t(e^{−h} − 1), finite even when σ_t = 0 (h = ∞ gives −α_t).
         let phi = alphaT * (exp(-h) - 1)
-        let prev: Tensor
-        if config.solverOrder == 1 || lowerOrderCount < 1 || lowerOrderFinal {
-            prev = Float(sigmaT / sigmaS) * sample - Float(phi) * x0
+        let m = modelOutputs.count
+        var prev = Float(sigmaT / sigmaS) * sample - Float(phi) * modelOutputs[m - 1]
+        if config.solverOrder == 1 || lowerOrderCount < 1 || lastStep {
+            // First order (DDIM in λ): done.
+        } else if config.solverOrder == 2 || lowerOrderCount < 2 || secondToLast {
+            let r0 = (lambda(index) - lambda(index - 1)) / h
+            let d1 = Float(1 / r0) * (modelOutputs[m - 1] - modelOutputs[m - 2])
+            if config.solverType == "heun" {
+                prev = prev + Float(alphaT * ((exp(-h) - 1) / h + 1)) * d1
+            } else {
+                prev = prev - Float(0.5 * phi) * d1
+            }
         } else {
-            let m0 = modelOutputs[modelOutputs.count - 1], m1 = modelOutputs[modelOutputs.count - 2]
-            let h0 = lambda(index) - lambda(index - 1)
-            let r0 = h0 / h
-            let d1 = Float(1 / r0) * (m0 - m1)
-            prev = Float(sigmaT / sigmaS) * sample - Float(phi) * m0 - Float(0.5 * phi) * d1
+            let r0 = (lambda(index) - lambda(index - 1)) / h, r1 = (lambda(index - 1) - lambda(index - 2)) / h
+            let d10 = Float(1 / r0) * (modelOutputs[m - 1] - modelOutputs[m - 2])
+            let d11 = Float(1 / r1) * (modelOutputs[m - 2] - modelOutputs[m - 3])
+            let d1 = d10 + Float(r0 / (r0 + r1)) * (d10 - d11)
+            let d2 = Float(1 / (r0 + r1)) * (d10 - d11)
+            prev = prev + Float(alphaT * ((exp(-h) - 1) / h + 1)) * d1
+                - Float(alphaT * ((exp(-h) - 1 + h) / (h * h) - 0.5)) * d2
         }
         if lowerOrderCount < config.solverOrder { lowerOrderCount += 1 }
         stepIndex = index + 1
