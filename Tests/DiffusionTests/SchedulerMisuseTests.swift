@@ -62,6 +62,26 @@ import TestSupport
         #expect(message { _ = try ddim.step(sample, timestep: 750, sample: sample, noise: nil) }?.contains("eta") == true)
     }
 
+    @Test func stepWithAGeneratorDrawsOnlyWhenStochastic() throws {
+        var ancestral = try scheduler(.eulerAncestral)
+        try ancestral.setTimesteps(3)
+        var generator = RandomGenerator(seed: 1)
+        let t = ancestral.timesteps[0]
+        let drawn = try ancestral.step(sample, timestep: t, sample: sample, generator: &generator).prevSample
+        #expect(generator.offset > 0)
+        var replay = try scheduler(.eulerAncestral)
+        try replay.setTimesteps(3)
+        var same = RandomGenerator(seed: 1)
+        let noise = Tensor.randn(sample.shape, generator: &same)
+        #expect(try replay.step(sample, timestep: t, sample: sample, noise: noise).prevSample.scalars == drawn.scalars)
+
+        var euler = try scheduler(.euler)
+        try euler.setTimesteps(3)
+        var untouched = RandomGenerator(seed: 1)
+        _ = try euler.step(sample, timestep: euler.timesteps[0], sample: sample, generator: &untouched)
+        #expect(untouched.offset == 0)
+    }
+
     @Test func learnedVarianceNeedsTwiceTheChannels() throws {
         var ddpm = try scheduler(.ddpm) { $0.varianceType = "learned_range" }
         try ddpm.setTimesteps(5)

@@ -30,6 +30,17 @@ public protocol Scheduler: Sendable {
     func addNoise(_ original: Tensor, noise: Tensor, timesteps: [Float]) throws(SchedulerError) -> Tensor
 }
 
+extension Scheduler {
+    /// `step` drawing its noise from `generator` when the scheduler is stochastic (one stream for the whole batch;
+    /// the samplers use one per image instead, through `SeededNoise`).
+    public mutating func step(_ modelOutput: Tensor, timestep: Float, sample: Tensor, generator: inout RandomGenerator)
+        throws(SchedulerError) -> SchedulerStepOutput
+    {
+        let noise = isStochastic ? Tensor.randn(sample.shape, generator: &generator) : nil
+        return try step(modelOutput, timestep: timestep, sample: sample, noise: noise)
+    }
+}
+
 /// What one step returns.
 public struct SchedulerStepOutput: Sendable {
     /// The sample at the previous (less noisy) timestep.
