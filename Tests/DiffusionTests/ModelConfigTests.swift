@@ -153,6 +153,8 @@ import Testing
             .field == "variance_type")
         #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DDIMScheduler", "thresholding": true}"#)?.field
             == "thresholding")
+        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "PNDMScheduler", "rescale_betas_zero_snr": true}"#)?.field
+            == "rescale_betas_zero_snr")
         #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DPMSolverMultistepScheduler", "solver_order": 4}"#)?
             .field == "solver_order")
         #expect(refusal(SchedulerConfig.self, #"{"_class_name": "EulerDiscreteScheduler", "use_exponential_sigmas": true}"#)?

@@ -39,6 +39,7 @@ CLASSES = {
 }
 SHAPE = (1, 4, 4, 4)
 SD = {"beta_schedule": "scaled_linear", "beta_start": 0.00085, "beta_end": 0.012}
+ZSNR = {**SD, "rescale_betas_zero_snr": True, "prediction_type": "v_prediction", "timestep_spacing": "trailing"}
 
 
 def fake_model(x: torch.Tensor, t: float, kind: str) -> torch.Tensor:
@@ -103,6 +104,15 @@ CASES = [
     ("dpm_3m_no_lower_order_final", {"_class_name": "DPMSolverMultistepScheduler", **SD, "solver_order": 3,
                                      "lower_order_final": False}, 8, {}),
     ("dpm_2m_heun", {"_class_name": "DPMSolverMultistepScheduler", **SD, "solver_type": "heun"}, 9, {}),
+    # Zero terminal SNR (Lin et al. 2023), with v-prediction and trailing spacing as the paper uses it.
+    ("ddim_zero_snr_v", {"_class_name": "DDIMScheduler", **ZSNR, "clip_sample": False, "set_alpha_to_one": False}, 6, {}),
+    ("ddpm_zero_snr_v", {"_class_name": "DDPMScheduler", **ZSNR, "clip_sample": False}, 5, {}),
+    # Euler from σ_max ≈ 4096 cancels terms of that size in its first steps, and the rescaled ᾱ near T already
+    # differs from torch's by a few 1e-6 (torch's float32 sqrt is not always correctly rounded): 1e-4 here.
+    ("euler_zero_snr_v", {"_class_name": "EulerDiscreteScheduler", **ZSNR}, 6, {"tolerance": 1e-4}),
+    ("euler_ancestral_zero_snr_v", {"_class_name": "EulerAncestralDiscreteScheduler", **ZSNR}, 6,
+     {"tolerance": 1e-4}),
+    ("dpm_zero_snr_v", {"_class_name": "DPMSolverMultistepScheduler", **ZSNR}, 6, {}),
     ("dpm_2m_karras", {"_class_name": "DPMSolverMultistepScheduler", **SD, "use_karras_sigmas": True}, 12, {}),
     ("dpm_2m_karras_linear_v", {"_class_name": "DPMSolverMultistepScheduler", "use_karras_sigmas": True,
                                 "prediction_type": "v_prediction"}, 5, {}),
@@ -162,6 +172,7 @@ def run_case(name, config, steps, options, tensors):
         else [float(s) for s in sigmas],
         "init_noise_sigma": float(scheduler.init_noise_sigma),
         "noise_count": len(noises_for_ddim) + len(feed.drawn),
+        "tolerance": options.get("tolerance", 1e-5),
     }
 
 
@@ -172,6 +183,8 @@ def schedules():
         s = DDPMScheduler(beta_schedule=schedule, **({} if schedule != "scaled_linear" else
                                                       {"beta_start": 0.00085, "beta_end": 0.012}))
         tensors[f"alphas_cumprod_{schedule}"] = s.alphas_cumprod.clone()
+    tensors["alphas_cumprod_zero_snr"] = DDPMScheduler(**SD, rescale_betas_zero_snr=True).alphas_cumprod.clone()
+    tensors["alphas_cumprod_zero_snr_euler"] = EulerDiscreteScheduler(**SD, rescale_betas_zero_snr=True).alphas_cumprod.clone()
     generator = torch.Generator().manual_seed(7)
     original = torch.randn(3, 4, 2, 2, generator=generator)
     noise = torch.randn(3, 4, 2, 2, generator=generator)

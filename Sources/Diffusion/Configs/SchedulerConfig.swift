@@ -38,6 +38,8 @@ public struct SchedulerConfig: ModelConfig, Equatable {
     public var lowerOrderFinal = true
     // Euler, DPM-Solver
     public var useKarrasSigmas = false
+    // All but PNDM
+    public var rescaleBetasZeroSnr = false
 
     public init(kind: Kind = .ddpm) {
         self.kind = kind
@@ -50,6 +52,7 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         case clipSampleRange = "clip_sample_range", varianceType = "variance_type", setAlphaToOne = "set_alpha_to_one"
         case skipPrkSteps = "skip_prk_steps", solverOrder = "solver_order", algorithmType = "algorithm_type"
         case solverType = "solver_type", lowerOrderFinal = "lower_order_final", useKarrasSigmas = "use_karras_sigmas"
+        case rescaleBetasZeroSnr = "rescale_betas_zero_snr"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -77,6 +80,7 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         solverType = try c.value(.solverType, default: d.solverType)
         lowerOrderFinal = try c.value(.lowerOrderFinal, default: d.lowerOrderFinal)
         useKarrasSigmas = try c.value(.useKarrasSigmas, default: d.useKarrasSigmas)
+        rescaleBetasZeroSnr = try c.value(.rescaleBetasZeroSnr, default: d.rescaleBetasZeroSnr)
     }
 
     public static var fieldKeys: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
@@ -85,7 +89,6 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         [
             "trained_betas": .neutral([.null]),
             "thresholding": .neutral([.bool(false)]),
-            "rescale_betas_zero_snr": .neutral([.bool(false)]),
             "interpolation_type": .neutral([.string("linear")]),
             "use_exponential_sigmas": .neutral([.bool(false)]),
             "use_beta_sigmas": .neutral([.bool(false)]),
@@ -109,13 +112,13 @@ public struct SchedulerConfig: ModelConfig, Equatable {
     /// The settings `kind` reads (beyond the betas and prediction type every scheduler reads).
     var relevantKeys: Set<CodingKeys> {
         switch kind {
-        case .ddpm: [.clipSample, .clipSampleRange, .varianceType, .timestepSpacing, .stepsOffset]
-        case .ddim: [.clipSample, .clipSampleRange, .setAlphaToOne, .timestepSpacing, .stepsOffset]
+        case .ddpm: [.clipSample, .clipSampleRange, .varianceType, .timestepSpacing, .stepsOffset, .rescaleBetasZeroSnr]
+        case .ddim: [.clipSample, .clipSampleRange, .setAlphaToOne, .timestepSpacing, .stepsOffset, .rescaleBetasZeroSnr]
         case .pndm: [.skipPrkSteps, .setAlphaToOne, .timestepSpacing, .stepsOffset]
-        case .euler: [.timestepSpacing, .stepsOffset, .useKarrasSigmas]
-        case .eulerAncestral: [.timestepSpacing, .stepsOffset]
+        case .euler: [.timestepSpacing, .stepsOffset, .useKarrasSigmas, .rescaleBetasZeroSnr]
+        case .eulerAncestral: [.timestepSpacing, .stepsOffset, .rescaleBetasZeroSnr]
         case .dpmSolverMultistep: [.solverOrder, .algorithmType, .solverType, .lowerOrderFinal, .timestepSpacing,
-                                   .stepsOffset, .varianceType, .useKarrasSigmas]
+                                   .stepsOffset, .varianceType, .useKarrasSigmas, .rescaleBetasZeroSnr]
         }
     }
 
@@ -161,6 +164,12 @@ public struct SchedulerConfig: ModelConfig, Equatable {
             }
             try ConfigCheck.oneOf("algorithm_type", algorithmType, ["dpmsolver++"])
             try ConfigCheck.oneOf("solver_type", solverType, ["midpoint", "heun"])
+        }
+        if kind == .pndm, rescaleBetasZeroSnr {
+            // diffusers' PNDMScheduler has no such option and drops the key with a warning: refuse rather than
+            // sample with a schedule the config did not ask for.
+            throw ConfigError.invalid("rescale_betas_zero_snr", "true",
+                                      "PNDMScheduler has no zero-terminal-SNR rescaling; use DDIM, Euler or DPM-Solver")
         }
         if relevant.contains(.clipSampleRange), clipSample, clipSampleRange <= 0 {
             throw ConfigError.invalid("clip_sample_range", "\(clipSampleRange)", "must be positive")

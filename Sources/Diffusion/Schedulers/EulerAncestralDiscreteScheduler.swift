@@ -35,8 +35,7 @@ public struct EulerAncestralDiscreteScheduler: Scheduler {
     }
 
     public func scaleModelInput(_ sample: Tensor, timestep: Float) throws(SchedulerError) -> Tensor {
-        let sigma = Double(sigmas[try currentIndex(timestep)])
-        return sample / Float((sigma * sigma + 1).squareRoot())
+        scaledInput(sample, sigmas[try currentIndex(timestep)])
     }
 
     private func currentIndex(_ timestep: Float) throws(SchedulerError) -> Int {
@@ -57,12 +56,12 @@ public struct EulerAncestralDiscreteScheduler: Scheduler {
         }
         let index = try currentIndex(timestep)
         guard index + 1 < sigmas.count else { throw SchedulerError("step past the end of the schedule") }
-        let sigma = Double(sigmas[index]), next = Double(sigmas[index + 1])
+        let sigma = sigmas[index], next = sigmas[index + 1]
         let x0 = predictedOriginal(modelOutput, sample, sigma, predictionType)
         let up = (next * next * (sigma * sigma - next * next) / (sigma * sigma)).squareRoot()
         let down = max(next * next - up * up, 0).squareRoot()
-        let derivative = (sample - x0) / Float(sigma)
-        let prev = sample + derivative * Float(down - sigma) + noise * Float(up)
+        let derivative = divide(sample - x0, sigma)
+        let prev = sample + derivative * (down - sigma) + noise * up
         stepIndex = index + 1
         return SchedulerStepOutput(prevSample: prev, predOriginalSample: x0)
     }

@@ -43,8 +43,7 @@ public struct EulerDiscreteScheduler: Scheduler {
 
     /// Divides by √(σ²+1) so the model sees unit-variance input, as it was trained on.
     public func scaleModelInput(_ sample: Tensor, timestep: Float) throws(SchedulerError) -> Tensor {
-        let sigma = Double(sigmas[try currentIndex(timestep)])
-        return sample / Float((sigma * sigma + 1).squareRoot())
+        scaledInput(sample, sigmas[try currentIndex(timestep)])
     }
 
     private func currentIndex(_ timestep: Float) throws(SchedulerError) -> Int {
@@ -61,11 +60,11 @@ public struct EulerDiscreteScheduler: Scheduler {
         }
         let index = try currentIndex(timestep)
         guard index + 1 < sigmas.count else { throw SchedulerError("step past the end of the schedule") }
-        let sigma = Double(sigmas[index])
+        let sigma = sigmas[index]
         let x0 = predictedOriginal(modelOutput, sample, sigma, predictionType)
         // dx/dσ = (x − x₀)/σ, taken to the next σ.
-        let derivative = (sample - x0) / Float(sigma)
-        let prev = sample + derivative * Float(Double(sigmas[index + 1]) - sigma)
+        let derivative = divide(sample - x0, sigma)
+        let prev = sample + derivative * (sigmas[index + 1] - sigma)
         stepIndex = index + 1
         return SchedulerStepOutput(prevSample: prev, predOriginalSample: x0)
     }
@@ -101,14 +100,23 @@ func sigmaInitialNoise(_ sigmas: [Float], _ config: SchedulerConfig) -> Float {
     return config.resolvedTimestepSpacing == "leading" ? Float((maximum * maximum + 1).squareRoot()) : Float(maximum)
 }
 
+// The σ-space steps cancel large terms (x ≈ σ·ε with σ up to ~15, or ~4000 with zero terminal SNR), so they
+// repeat torch's float32 operations one for one: coefficients in Float, true division rather than a reciprocal.
+
+/// `t / s` elementwise, correctly rounded (the engine's tensor-by-scalar division multiplies by 1/s).
+func divide(_ t: Tensor, _ s: Float) -> Tensor { t / Tensor(scalar: s) }
+
+/// The model input at noise level σ: x / √(σ² + 1).
+func scaledInput(_ sample: Tensor, _ sigma: Float) -> Tensor { divide(sample, (sigma * sigma + 1).squareRoot()) }
+
 /// x₀ from the model output at noise level σ (inputs were scaled by 1/√(σ²+1)).
-func predictedOriginal(_ output: Tensor, _ sample: Tensor, _ sigma: Double, _ type: PredictionType) -> Tensor {
+func predictedOriginal(_ output: Tensor, _ sample: Tensor, _ sigma: Float, _ type: PredictionType) -> Tensor {
     switch type {
-    case .epsilon: return sample - Float(sigma) * output
+    case .epsilon: return sample - sigma * output
     case .sample: return output
     case .vPrediction:
         let s2 = sigma * sigma + 1
-        return output * Float(-sigma / s2.squareRoot()) + sample / Float(s2)
+        return output * (-sigma / s2.squareRoot()) + divide(sample, s2)
     }
 }
 

@@ -15,6 +15,7 @@ public struct NoiseSchedule: Sendable, Equatable {
     /// Builds the schedule named by `config.betaSchedule` (`linear`, `scaled_linear`, `squaredcos_cap_v2`).
     public init(config: SchedulerConfig) throws(ConfigError) {
         let n = config.numTrainTimesteps
+        var betas: [Float]
         switch config.betaSchedule {
         case "linear":
             betas = Self.torchLinspace(Float(config.betaStart), Float(config.betaEnd), n)
@@ -27,18 +28,45 @@ public struct NoiseSchedule: Sendable, Equatable {
             throw ConfigError.unsupported("beta_schedule", "\"\(config.betaSchedule)\"",
                                           supported: ["linear", "scaled_linear", "squaredcos_cap_v2"])
         }
+        if config.rescaleBetasZeroSnr && config.kind != .pndm {
+            betas = Self.zeroTerminalSNR(betas)
+        }
+        var cumprod = Self.cumulativeProduct(betas)
+        // The σ-based schedulers keep the last ᾱ just above 0 (float16's smallest subnormal) so σ_max is finite.
+        if config.rescaleBetasZeroSnr, [.euler, .eulerAncestral, .dpmSolverMultistep].contains(config.kind) {
+            cumprod[cumprod.count - 1] = 0x1p-24
+        }
+        self.betas = betas
+        alphasCumprod = cumprod
+    }
+
+    /// ∏(1 − β) as torch's CPU `cumprod`: a double accumulator, each value stored as float32.
+    static func cumulativeProduct(_ betas: [Float]) -> [Float] {
         var product = 1.0
-        alphasCumprod = betas.map { beta in
+        return betas.map { beta in
             product *= Double(1 - beta)
             return Float(product)
         }
     }
 
+    /// Lin et al. 2023, Algorithm 1: shift and scale √ᾱ so the last timestep has zero SNR (pure noise), keeping the
+    /// first; in float32, as diffusers' `rescale_zero_terminal_snr`.
+    static func zeroTerminalSNR(_ betas: [Float]) -> [Float] {
+        var root = cumulativeProduct(betas).map { $0.squareRoot() }
+        let first = root[0], last = root[root.count - 1]
+        let scale = first / (first - last)
+        root = root.map { ($0 - last) * scale }
+        let bar = root.map { $0 * $0 }
+        let alphas = [bar[0]] + (1..<bar.count).map { bar[$0] / bar[$0 - 1] }
+        return alphas.map { 1 - $0 }
+    }
+
     /// ᾱ_t as a Double, for coefficient arithmetic.
     func alphaProd(_ t: Int) -> Double { Double(alphasCumprod[t]) }
 
-    /// σ_t = √((1 − ᾱ_t)/ᾱ_t) for every training timestep, ascending in t (the Karras-style noise levels).
-    var trainSigmas: [Double] { alphasCumprod.map { ((1 - Double($0)) / Double($0)).squareRoot() } }
+    /// σ_t = √((1 − ᾱ_t)/ᾱ_t) for every training timestep, ascending in t (the Karras-style noise levels), in
+    /// float32 operations as torch computes the table.
+    var trainSigmas: [Double] { alphasCumprod.map { a in Double(((1 - a) / a).squareRoot()) } }
 
     /// `torch.linspace(start, end, n, dtype=float32)` on the CPU: the first half counts up from `start`, the second
     /// half down from `end`, with the step in float32.
