@@ -57,7 +57,12 @@ extension LoRA {
             let config = LoRAConfig(rank: rank, alpha: meta?.alpha ?? entries.first { $0.2.rank == rank }!.2.alpha,
                                     targetModules: meta?.targetModules ?? entries.map(\.0),
                                     dropout: meta?.dropout ?? 0)
-            result[component] = try attach(entries, to: model, config: config)
+            do {
+                result[component] = try attach(entries, to: model, config: config)
+            } catch var error {
+                error.path = path
+                throw error
+            }
         }
         return result
     }
