@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tensor
+import TestSupport
 @testable import Diffusion
 
 /// Adapters train on the engine: gradients against finite differences, and AdamW fitting a target while the base
@@ -66,6 +67,24 @@ import Tensor
         #expect(snapshot(model) == before)
         #expect(model.trainableParameters().isEmpty)
         #expect(adapters.entries.allSatisfy { $0.adapter.up.scalars.contains { $0 != 0 } })
+    }
+
+    /// Adapters inside gradient-checkpointed layers (recomputed in backward) get the same gradients as without.
+    @Test func gradientsSurviveGradientCheckpointing() throws {
+        var grads: [[Float]] = []
+        for checkpointing in [false, true] {
+            let model = try CLIPTextModel(folder: FixturePaths.fixture("lora/text_encoder/model"))
+            model.gradientCheckpointing = checkpointing
+            var g = RandomGenerator(seed: 41)
+            let adapters = try LoRA.inject(into: model, config: LoRAConfig(rank: 2, alpha: 4, targetModules:
+                LoRAConfig.textEncoderAttentionTargets), generator: &g)
+            randomizeUp(adapters, seed: 42)
+            let out = try model([[60, 7, 9, 61]]).lastHiddenState
+            (out * Tensor.randn(out.shape, generator: &g)).sum().backward()
+            grads.append(adapters.trainableParameters().flatMap { $0.tensor.grad?.scalars ?? [] })
+        }
+        #expect(grads[0].count == 16 * 2 * 32 && grads[0].contains { $0 != 0 })
+        #expect(closeness(grads[1], grads[0]) <= 1)
     }
 
     /// Dropout only while training, from the adapter's own seeded stream.

@@ -8,10 +8,11 @@ Run once from the reference venv (torch, transformers, diffusers, peft); the out
 - `text_encoder/`: a tiny transformers CLIPTextModel folder, a PEFT LoRA on q/k/v/out_proj and fc1 (r 4, alpha 8,
   non-zero random A and B), saved by diffusers' `StableDiffusionLoraLoaderMixin.save_lora_weights` with the
   LoraConfig as `text_encoder_lora_adapter_metadata` (`pytorch_lora_weights.safetensors`), the same adapter in
-  kohya's layout (`kohya.safetensors`: `lora_te_text_model_…`, float alpha), and `io.safetensors` with the ids, the
+  kohya's layout (`kohya.safetensors`: `lora_te_text_model_…`, float alpha), the spelling diffusers' DreamBooth-LoRA
+  script writes (`dreambooth.safetensors`, see `save_dreambooth_spelling`), and `io.safetensors` with the ids, the
   base and the adapted outputs.
 - `unet/`: a tiny diffusers UNet2DConditionModel folder with a PEFT LoRA on to_q/to_k/to_v/to_out.0 (r 2,
-  alpha 3) added by `unet.add_adapter`, saved the same way, and `io.safetensors` with one input, the adapted output
+  alpha 3) added by `unet.add_adapter`, saved the same three ways, and `io.safetensors` with one input, the adapted output
   and, per adapted module, a probe input `probe.<module>.x` with the LoRA branch's output `probe.<module>.delta`.
 
 PEFT initialises B at zero; here A and B are redrawn so the adapters change the outputs.
@@ -70,6 +71,21 @@ def kohya_from_peft(peft_sd: dict, prefix: str, alpha: float, add_text_model: bo
     return out
 
 
+def convert_state_dict_to_diffusers(peft_sd: dict) -> dict:
+    from diffusers.utils import convert_state_dict_to_diffusers as convert
+
+    return convert(peft_sd)
+
+
+def save_dreambooth_spelling(folder: Path, **kwargs) -> None:
+    """What diffusers' train_dreambooth_lora.py writes: `convert_state_dict_to_diffusers(get_peft_model_state_dict(m))`
+    (`….to_q.lora.down.weight` in the UNet, `….q_proj.lora_linear_layer.down.weight` in the text encoder)."""
+    from diffusers import StableDiffusionPipeline
+
+    StableDiffusionPipeline.save_lora_weights(folder, weight_name="dreambooth.safetensors", **kwargs)
+    say(folder / "dreambooth.safetensors")
+
+
 def text_encoder_case() -> None:
     from diffusers import StableDiffusionPipeline
     from peft import LoraConfig, inject_adapter_in_model
@@ -103,6 +119,8 @@ def text_encoder_case() -> None:
     StableDiffusionPipeline.save_lora_weights(folder, text_encoder_lora_layers=peft_sd,
                                               text_encoder_lora_adapter_metadata=lora.to_dict())
     say(folder / "pytorch_lora_weights.safetensors")
+    save_dreambooth_spelling(folder, text_encoder_lora_layers=convert_state_dict_to_diffusers(peft_sd),
+                             text_encoder_lora_adapter_metadata=lora.to_dict())
     save_file(kohya_from_peft(peft_sd, "lora_te", lora.lora_alpha, add_text_model=True), folder / "kohya.safetensors",
               metadata={"ss_network_module": "networks.lora", "ss_network_dim": "4", "ss_network_alpha": "8.0"})
     say(folder / "kohya.safetensors")
@@ -137,6 +155,8 @@ def unet_case() -> None:
     peft_sd = get_peft_model_state_dict(unet)
     StableDiffusionPipeline.save_lora_weights(folder, unet_lora_layers=peft_sd, unet_lora_adapter_metadata=lora.to_dict())
     say(folder / "pytorch_lora_weights.safetensors")
+    save_dreambooth_spelling(folder, unet_lora_layers=convert_state_dict_to_diffusers(peft_sd),
+                             unet_lora_adapter_metadata=lora.to_dict())
     save_file(kohya_from_peft(peft_sd, "lora_unet", lora.lora_alpha, add_text_model=False),
               folder / "kohya.safetensors", metadata={"ss_network_module": "networks.lora"})
     say(folder / "kohya.safetensors")
