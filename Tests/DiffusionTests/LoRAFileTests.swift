@@ -57,7 +57,7 @@ import TestSupport
         let (text2, unet2, _) = try adaptedPair(seed: 1)
         adapters.values.forEach { $0.remove() }
         for set in [text2, unet2] as [Module] {
-            for (_, layer) in LoRA.linearLayers(of: set) { layer.adapter = nil }
+            for (_, layer) in LoRA.adaptableLayers(of: set) { var l = layer; l.adapter = nil }
         }
         #expect(try outputs(text2, unet2) != expected)
         let loaded = try LoRA.load(path, into: [.textEncoder: text2, .unet: unet2])
@@ -189,7 +189,7 @@ import TestSupport
             .contains("do not fit"))
         #expect(try attempt([("unet.mid_block.attn1.to_q.lora_A.weight", [2, 8]),
                              ("unet.mid_block.attn1.to_q.lora_B.weight", [8, 2])])
-            .contains("no Linear layer mid_block.attn1.to_q"))
+            .contains("no Linear or Conv2d layer mid_block.attn1.to_q"))
         #expect(try attempt([("text_encoder.x.q_proj.lora_A.weight", [2, 8])])
             .contains("no text_encoder was given"))
         #expect(try attempt([("\(q).lora_A.weight", [2, 8]), ("\(q).lora_B.weight", [8, 2])],

@@ -99,6 +99,27 @@ import Tensor
         #expect(layer.adapter == nil)
     }
 
+    /// Convolutions take PEFT's conv LoRA: A a k×k convolution with the layer's stride and padding, B a 1×1 one;
+    /// merging folds B·A into the kernel.
+    @Test func convolutionAdaptersMergeIntoTheKernel() throws {
+        let tree = try LinearTree(probesOf: try ParityCase("lora/unet"))
+        var g = RandomGenerator(seed: 6)
+        let adapters = try LoRA.inject(into: tree, config: LoRAConfig(rank: 2, alpha: 5, targetModules: ["conv1", "proj_in"]),
+                                       generator: &g)
+        #expect(adapters.entries.count == 8 + 4)
+        randomizeUp(adapters, seed: 7)
+        let conv = tree.adaptable("down_blocks.1.resnets.0.conv1") as! Conv2d
+        #expect(adapters["down_blocks.1.resnets.0.conv1"]?.down.shape == [2, 8, 3, 3])
+        #expect(adapters["down_blocks.1.resnets.0.conv1"]?.up.shape == [16, 2, 1, 1])
+        let x = Tensor.randn([1, 8, 5, 5], generator: &g)
+        let adapted = noGrad { conv(x) }
+        #expect(relativeError(adapted, noGrad { Tensor.conv2d(x, weight: conv.weight, bias: conv.bias, padding: 1) }) > 1e-2)
+        adapters.merge()
+        #expect(relativeError(noGrad { conv(x) }, adapted) < 1e-5)
+        adapters.unmerge()
+        #expect(relativeError(noGrad { conv(x) }, adapted) < 1e-5)
+    }
+
     private func closenessOK(_ a: [Float], _ b: [Float]) -> Bool {
         zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) }
     }

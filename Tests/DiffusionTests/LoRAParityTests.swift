@@ -31,25 +31,23 @@ import Tensor
         #expect(relativeError(out.lastHiddenState, base.lastHiddenState) > 1e-2)
     }
 
-    /// A UNet LoRA on every attention projection (`to_out.0` included), read onto a tree with diffusers' UNet
-    /// names: each branch matches PEFT's on a probe input.
+    /// A UNet LoRA on every attention projection (`to_out.0` included) and on the 1×1 and 3×3 convolutions, read
+    /// onto a tree with diffusers' UNet names: each branch matches PEFT's on a probe input.
     @Test(arguments: ["pytorch_lora_weights.safetensors", "dreambooth.safetensors", "kohya.safetensors"])
     func unetLoRAMatchesPEFTOnEveryModule(file: String) throws {
         let fixture = try ParityCase("lora/unet")
-        let probes = fixture.io.names.filter { $0.hasPrefix("probe.") && $0.hasSuffix(".x") }
-            .map { String($0.dropFirst("probe.".count).dropLast(".x".count)) }
-        #expect(probes.count == 32)  // 4 transformer blocks (down, mid, 2 up) × 2 attentions × 4
+        let probes = LinearTree.probeNames(fixture)
+        // 4 transformer blocks (down, mid, 2 up) × 2 attentions × 4 projections, proj_in/out of 4 transformers,
+        // conv1 of 8 resnets.
+        #expect(probes.count == 32 + 8 + 8)
         #expect(probes.contains("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_out.0"))
         #expect(probes.contains("up_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k"))
-        var layers: [(name: String, inFeatures: Int, outFeatures: Int)] = []
-        for name in probes {
-            let x = try fixture.tensor("probe.\(name).x"), delta = try fixture.tensor("probe.\(name).delta")
-            layers.append((name, x.shape[1], delta.shape[1]))
-        }
-        let tree = LinearTree(layers)
+        #expect(probes.contains("mid_block.resnets.1.conv1") && probes.contains("up_blocks.1.attentions.1.proj_out"))
+        let tree = try LinearTree(probesOf: fixture)
         let adapters = try #require(try LoRA.load(fixture.folder + "/" + file, into: [.unet: tree])[.unet])
-        #expect(Set(adapters.names) == Set(probes))
+        #expect(adapters.names.sorted() == probes)
         #expect(adapters.config.rank == 2 && adapters.config.alpha == 3)
+        #expect(adapters["mid_block.resnets.1.conv1"]?.down.shape.count == 4)
         for name in probes {
             let adapter = try #require(adapters[name])
             let x = try fixture.tensor("probe.\(name).x")

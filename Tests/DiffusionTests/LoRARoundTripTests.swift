@@ -9,16 +9,10 @@ import TestSupport
 /// kept there for `scripts/reference/check_lora_roundtrip.py`, which loads them with `pipe.load_lora_weights` (not
 /// in CI: needs Python).
 @Suite struct LoRARoundTripTests {
-    /// The fixture UNet's adapted Linear layers, named as in diffusers, with their sizes.
+    /// The fixture UNet's adapted layers, named as in diffusers, with their sizes.
     static func unetTree() throws -> (LinearTree, [String]) {
         let io = try ParityCase("lora/unet")
-        let names = io.io.names.filter { $0.hasPrefix("probe.") && $0.hasSuffix(".x") }
-            .map { String($0.dropFirst("probe.".count).dropLast(".x".count)) }
-        var layers: [(name: String, inFeatures: Int, outFeatures: Int)] = []
-        for name in names {
-            layers.append((name, try io.tensor("probe.\(name).x").shape[1], try io.tensor("probe.\(name).delta").shape[1]))
-        }
-        return (LinearTree(layers), names)
+        return (try LinearTree(probesOf: io), LinearTree.probeNames(io))
     }
 
     @Test func bothLayoutsReloadToTheSameOutputs() throws {
@@ -34,7 +28,7 @@ import TestSupport
         let te = try LoRA.inject(into: text, config: LoRAConfig(rank: 4, alpha: 6, targetModules:
             LoRAConfig.textEncoderAttentionTargets), generator: &g)
         let un = try LoRA.inject(into: unet, config: LoRAConfig(rank: 2, alpha: 1, targetModules:
-            LoRAConfig.unetAttentionTargets), generator: &g)
+            LoRAConfig.unetAttentionTargets + ["proj_in", "proj_out", "conv1"]), generator: &g)
         randomizeUp(te, seed: 7)
         randomizeUp(un, seed: 8)
         #expect(un.names.sorted() == names.sorted())
@@ -46,8 +40,9 @@ import TestSupport
         try expected.add("last_hidden_state", hidden)
         var probes: [String: (x: Tensor, delta: Tensor)] = [:]
         for name in names {
-            let layer = unet.layer(name)
-            let x = Tensor.randn([3, layer.weight.shape[1]], generator: &g)
+            let layer = unet.adaptable(name)
+            let x = layer.weight.rank == 4 ? Tensor.randn([1, layer.weight.shape[1], 4, 4], generator: &g)
+                : Tensor.randn([3, layer.weight.shape[1]], generator: &g)
             let delta = noGrad { un[name]!(x) }
             probes[name] = (x, delta)
             try expected.add("probe.\(name).x", x)

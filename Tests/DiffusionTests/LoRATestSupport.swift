@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 @testable import Diffusion
 
-/// A module tree with `Linear` layers at given dotted names: diffusers' UNet attention names
+/// A module tree with `Linear` (and `Conv2d`) layers at given dotted names: diffusers' UNet names
 /// (`down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_out.0`) before the UNet itself exists in Swift.
 final class LinearTree: Module {
     private var children: [(name: String, module: Module)] = []
@@ -16,9 +16,32 @@ final class LinearTree: Module {
         }
     }
 
+    /// The layers of the fixture UNet that its LoRA adapts (`probe.<name>.x` in `lora/unet/io.safetensors`), with
+    /// their sizes, kernels, strides and paddings, in sorted name order.
+    init(probesOf fixture: ParityCase, seed: UInt64 = 1) throws {
+        var generator = RandomGenerator(seed: seed)
+        for name in Self.probeNames(fixture) {
+            let x = try fixture.tensor("probe.\(name).x"), delta = try fixture.tensor("probe.\(name).delta")
+            let path = name.split(separator: ".").map(String.init)
+            if fixture.io.contains("probe.\(name).conv") {
+                let conv = try fixture.io.integers("probe.\(name).conv")
+                insert(path, Conv2d(x.shape[1], delta.shape[1], kernelSize: conv[0], stride: conv[1], padding: conv[2],
+                                    generator: &generator))
+            } else {
+                insert(path, Linear(x.shape[1], delta.shape[1], generator: &generator))
+            }
+        }
+    }
+
+    /// The module names with probes in `fixture`.
+    static func probeNames(_ fixture: ParityCase) -> [String] {
+        fixture.io.names.filter { $0.hasPrefix("probe.") && $0.hasSuffix(".x") }
+            .map { String($0.dropFirst("probe.".count).dropLast(".x".count)) }.sorted()
+    }
+
     private init() {}
 
-    private func insert(_ path: [String], _ layer: Linear) {
+    private func insert(_ path: [String], _ layer: Module) {
         if path.count == 1 { children.append((path[0], layer)); return }
         let node: LinearTree
         if let existing = children.first(where: { $0.name == path[0] })?.module as? LinearTree {
@@ -33,6 +56,11 @@ final class LinearTree: Module {
     /// The `Linear` at `name`.
     func layer(_ name: String) -> Linear {
         namedModules().first { $0.name == name }!.module as! Linear
+    }
+
+    /// The `Linear` or `Conv2d` at `name`.
+    func adaptable(_ name: String) -> any AdaptableLayer {
+        namedModules().first { $0.name == name }!.module as! any AdaptableLayer
     }
 
     func visitParameters(_ v: inout ParameterVisitor) {

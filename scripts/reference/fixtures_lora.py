@@ -11,9 +11,10 @@ Run once from the reference venv (torch, transformers, diffusers, peft); the out
   kohya's layout (`kohya.safetensors`: `lora_te_text_model_…`, float alpha), the spelling diffusers' DreamBooth-LoRA
   script writes (`dreambooth.safetensors`, see `save_dreambooth_spelling`), and `io.safetensors` with the ids, the
   base and the adapted outputs.
-- `unet/`: a tiny diffusers UNet2DConditionModel folder with a PEFT LoRA on to_q/to_k/to_v/to_out.0 (r 2,
-  alpha 3) added by `unet.add_adapter`, saved the same three ways, and `io.safetensors` with one input, the adapted output
-  and, per adapted module, a probe input `probe.<module>.x` with the LoRA branch's output `probe.<module>.delta`.
+- `unet/`: a tiny diffusers UNet2DConditionModel folder with a PEFT LoRA on to_q/to_k/to_v/to_out.0 and the
+  proj_in/proj_out/conv1 convolutions (r 2, alpha 3) added by `unet.add_adapter`, saved the same three ways, and
+  `io.safetensors` with one input, the adapted output and, per adapted module, a probe input `probe.<module>.x` with
+  the LoRA branch's output `probe.<module>.delta` (and `probe.<module>.conv` = kernel, stride, padding for convolutions).
 
 PEFT initialises B at zero; here A and B are redrawn so the adapters change the outputs.
 """
@@ -147,7 +148,10 @@ def unet_case() -> None:
     timestep = torch.tensor([10], dtype=torch.int64)
     context = torch.randn(1, 5, 16, generator=g)
 
-    lora = LoraConfig(r=2, lora_alpha=3, target_modules=["to_q", "to_k", "to_v", "to_out.0"], init_lora_weights=True)
+    # The attention projections (DreamBooth-LoRA's targets), plus the 1×1 proj_in/proj_out and 3×3 resnet conv1
+    # convolutions that kohya-style LoRAs of SD 1.x also adapt.
+    lora = LoraConfig(r=2, lora_alpha=3, target_modules=["to_q", "to_k", "to_v", "to_out.0", "proj_in", "proj_out",
+                                                         "conv1"], init_lora_weights=True)
     unet.add_adapter(lora)
     randomize_lora(unet, 5)
     with torch.no_grad():
@@ -166,7 +170,13 @@ def unet_case() -> None:
     with torch.no_grad():
         for name in modules:
             layer = unet.get_submodule(name)
-            x = torch.randn(3, layer.in_features, generator=g)
+            if isinstance(layer.base_layer, torch.nn.Conv2d):
+                conv = layer.base_layer
+                x = torch.randn(1, conv.in_channels, 4, 4, generator=g)
+                io[f"probe.{name}.conv"] = torch.tensor([conv.kernel_size[0], conv.stride[0], conv.padding[0]],
+                                                        dtype=torch.int64)
+            else:
+                x = torch.randn(3, layer.in_features, generator=g)
             io[f"probe.{name}.x"] = x
             io[f"probe.{name}.delta"] = layer(x) - layer.base_layer(x)
     write_io(folder, io)

@@ -36,16 +36,16 @@ extension LoRA {
         var result: [LoRAComponent: LoRAAdapters] = [:]
         for (component, modules) in found.sorted(by: { $0.key < $1.key }) {
             let model = models[component]!
-            let layers = linearLayers(of: model)
+            let layers = adaptableLayers(of: model)
             let resolve = try resolver(layers, component: component, kohya: kohya, path: path)
             let meta = try metadata.map { try ComponentMetadata($0, component: component, path: path) } ?? nil
-            var byName: [String: (layer: Linear, adapter: LoRALinear)] = [:]
+            var byName: [String: (layer: any AdaptableLayer, adapter: LoRALayer)] = [:]
             for (module, pieces) in modules {
                 guard let (name, layer) = resolve(module) else {
-                    throw LoRAError(path: path, "\(pieces.anyKey): the \(component.rawValue) has no Linear layer "
-                                    + "\(module) (convolution LoRA is not supported)")
+                    throw LoRAError(path: path, "\(pieces.anyKey): the \(component.rawValue) has no Linear or Conv2d "
+                                    + "layer \(module)")
                 }
-                let adapter = try pieces.adapter(file, meta: meta, path: path)
+                let adapter = try pieces.adapter(file, geometry: layer.loraGeometry, meta: meta, path: path)
                 guard byName[name] == nil else { throw LoRAError(path: path, "\(pieces.anyKey): \(name) is adapted twice") }
                 byName[name] = (layer, adapter)
             }
@@ -76,10 +76,10 @@ extension LoRA {
         return object
     }
 
-    /// Maps a module name as the file spells it to the model's `Linear` of that name.
-    private static func resolver(_ layers: [(name: String, layer: Linear)], component: LoRAComponent, kohya: Bool,
-                                 path: String) throws -> (String) -> (String, Linear)? {
-        var table: [String: (String, Linear)] = [:]
+    /// Maps a module name as the file spells it to the model's layer of that name.
+    private static func resolver(_ layers: [(name: String, layer: any AdaptableLayer)], component: LoRAComponent,
+                                 kohya: Bool, path: String) throws -> (String) -> (String, any AdaptableLayer)? {
+        var table: [String: (String, any AdaptableLayer)] = [:]
         for (name, layer) in layers {
             let key = kohya ? LoRAKeys.kohyaModule(component, module: name) : name
             if kohya, let other = table[key] {
@@ -109,13 +109,12 @@ private struct Pieces {
     var anyKey: String { down ?? up ?? alpha ?? "" }
 
     /// The adapter these keys describe, checked.
-    func adapter(_ file: SafeTensorsFile, meta: ComponentMetadata?, path: String) throws -> LoRALinear {
+    func adapter(_ file: SafeTensorsFile, geometry: LoRAGeometry, meta: ComponentMetadata?, path: String) throws
+        -> LoRALayer
+    {
         guard let down else { throw LoRAError(path: path, "\(anyKey) has no matching down (A) weight") }
         guard let up else { throw LoRAError(path: path, "\(down) has no matching up (B) weight") }
         let a = try file.tensor(down), b = try file.tensor(up)
-        guard a.rank == 2, b.rank == 2, a.shape[0] == b.shape[1], a.shape[0] > 0 else {
-            throw LoRAError(path: path, "\(down) \(a.shape) and \(up) \(b.shape) are not a LoRA pair [r, in], [out, r]")
-        }
         var alphaValue = meta?.alpha ?? Float(a.shape[0])
         if let alpha {
             // kohya writes a float scalar; diffusers' `convert_state_dict_to_kohya` an int64 one.
@@ -126,7 +125,11 @@ private struct Pieces {
             }
             alphaValue = values[0]
         }
-        return LoRALinear(down: a, up: b, alpha: alphaValue, dropout: meta?.dropout ?? 0)
+        do {
+            return try LoRALayer(geometry, down: a, up: b, alpha: alphaValue, dropout: meta?.dropout ?? 0)
+        } catch {
+            throw LoRAError(path: path, "\(down), \(up): \(error.message)")
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 import Tensor
 
-/// The LoRA branches attached to one model (the UNet or the text encoder), by the dotted name of the `Linear`
-/// each adapts.
+/// The LoRA branches attached to one model (the UNet or the text encoder), by the dotted name of the layer each
+/// adapts.
 ///
 /// As a `Module` its parameters are named `<module>.lora_A.weight` / `<module>.lora_B.weight` — PEFT's
 /// `get_peft_model_state_dict` names — so the optimizer, gradient clipping and the state dict all work from it,
@@ -10,11 +10,11 @@ public final class LoRAAdapters: Module {
     /// The config the adapters were made with (for a loaded file: what the file says, see `LoRA.load`).
     public let config: LoRAConfig
     /// `(module name, adapted layer, adapter)`, in the model's module order.
-    public let entries: [(name: String, layer: Linear, adapter: LoRALinear)]
+    public let entries: [(name: String, layer: any AdaptableLayer, adapter: LoRALayer)]
     /// True while the updates are folded into the base weights (then the branches are detached).
     public private(set) var isMerged = false
 
-    init(config: LoRAConfig, entries: [(name: String, layer: Linear, adapter: LoRALinear)]) {
+    init(config: LoRAConfig, entries: [(name: String, layer: any AdaptableLayer, adapter: LoRALayer)]) {
         self.config = config
         self.entries = entries
     }
@@ -23,7 +23,7 @@ public final class LoRAAdapters: Module {
     public var names: [String] { entries.map(\.name) }
 
     /// The adapter of module `name`, if it has one.
-    public subscript(name: String) -> LoRALinear? { entries.first { $0.name == name }?.adapter }
+    public subscript(name: String) -> LoRALayer? { entries.first { $0.name == name }?.adapter }
 
     /// Switches dropout on or off in every adapter (PEFT's `train()` / `eval()`).
     public var training: Bool {
@@ -38,7 +38,8 @@ public final class LoRAAdapters: Module {
         guard !isMerged else { return }
         for e in entries {
             e.layer.weight.addInPlace(e.adapter.delta())
-            e.layer.adapter = nil
+            var layer = e.layer
+            layer.adapter = nil
         }
         isMerged = true
     }
@@ -48,7 +49,8 @@ public final class LoRAAdapters: Module {
         guard isMerged else { return }
         for e in entries {
             e.layer.weight.addInPlace(e.adapter.delta(), scale: -1)
-            e.layer.adapter = e.adapter
+            var layer = e.layer
+            layer.adapter = e.adapter
         }
         isMerged = false
     }
@@ -56,7 +58,10 @@ public final class LoRAAdapters: Module {
     /// Detaches every branch (unmerged): the model computes its base function again.
     public func remove() {
         unmerge()
-        for e in entries where e.layer.adapter === e.adapter { e.layer.adapter = nil }
+        for e in entries where e.layer.adapter === e.adapter {
+            var layer = e.layer
+            layer.adapter = nil
+        }
     }
 
     public func visitParameters(_ v: inout ParameterVisitor) {
