@@ -57,7 +57,7 @@ import TestSupport
         let (text2, unet2, _) = try adaptedPair(seed: 1)
         adapters.values.forEach { $0.remove() }
         for set in [text2, unet2] as [Module] {
-            for (_, layer) in LoRA.adaptableLayers(of: set) { var l = layer; l.adapter = nil }
+            for (_, layer) in LoRA.adaptableLayers(of: set) { layer.adapter = nil }
         }
         #expect(try outputs(text2, unet2) != expected)
         let loaded = try LoRA.load(path, into: [.textEncoder: text2, .unet: unet2])

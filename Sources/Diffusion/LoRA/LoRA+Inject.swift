@@ -43,8 +43,7 @@ public enum LoRA {
         }
         model.setRequiresGrad(false)
         for e in entries {
-            var layer = e.layer
-            layer.adapter = e.adapter
+            e.layer.adapter = e.adapter
         }
         return LoRAAdapters(config: config, entries: entries)
     }

@@ -6,7 +6,7 @@ public enum LoRAFileFormat: String, Sendable, CaseIterable {
     /// diffusers/PEFT keys in `pytorch_lora_weights.safetensors`, with the `LoraConfig` in the
     /// `lora_adapter_metadata` header entry: what `pipe.load_lora_weights(folder)` loads.
     case diffusers
-    /// kohya-ss keys (`lora_unet_…​.lora_down.weight`, `.lora_up.weight`, `.alpha`): what A1111, ComfyUI and
+    /// kohya-ss keys (`lora_unet_<module>.lora_down.weight`, `.lora_up.weight`, `.alpha`): what A1111, ComfyUI and
     /// diffusers' kohya converter load.
     case kohya
 }

@@ -38,8 +38,7 @@ public final class LoRAAdapters: Module {
         guard !isMerged else { return }
         for e in entries {
             e.layer.weight.addInPlace(e.adapter.delta())
-            var layer = e.layer
-            layer.adapter = nil
+            e.layer.adapter = nil
         }
         isMerged = true
     }
@@ -49,8 +48,7 @@ public final class LoRAAdapters: Module {
         guard isMerged else { return }
         for e in entries {
             e.layer.weight.addInPlace(e.adapter.delta(), scale: -1)
-            var layer = e.layer
-            layer.adapter = e.adapter
+            e.layer.adapter = e.adapter
         }
         isMerged = false
     }
@@ -59,8 +57,7 @@ public final class LoRAAdapters: Module {
     public func remove() {
         unmerge()
         for e in entries where e.layer.adapter === e.adapter {
-            var layer = e.layer
-            layer.adapter = nil
+            e.layer.adapter = nil
         }
     }
 

@@ -1,8 +1,9 @@
 /// What to adapt and how strongly, in PEFT's `LoraConfig` terms so a config reads the same in dbrun and diffusers.
 ///
-/// The update of a targeted layer is `scale · B·A·x` with `A` `[r, in]`, `B` `[out, r]` and `scale = alpha / r`
-/// (PEFT's default, not rsLoRA). diffusers' DreamBooth-LoRA targets `to_q, to_k, to_v, to_out.0` in the UNet and
-/// `q_proj, k_proj, v_proj, out_proj` in the text encoder.
+/// The update of a targeted `Linear` is `scale · B·A·x` with `A` `[r, in]`, `B` `[out, r]` and `scale = alpha / r`
+/// (PEFT's default, not rsLoRA); a targeted `Conv2d` gets a k×k `A` and a 1×1 `B` (see `LoRAGeometry`).
+/// diffusers' DreamBooth-LoRA targets `to_q, to_k, to_v, to_out.0` in the UNet and `q_proj, k_proj, v_proj,
+/// out_proj` in the text encoder.
 public struct LoRAConfig: Codable, Sendable, Equatable {
     /// The rank `r` of the update.
     public var rank: Int
