@@ -60,7 +60,7 @@ import TestSupport
             for (_, layer) in LoRA.adaptableLayers(of: set) { layer.adapter = nil }
         }
         #expect(try outputs(text2, unet2) != expected)
-        let loaded = try LoRA.load(path, into: [.textEncoder: text2, .unet: unet2])
+        let loaded = try LoRA.load(folder.url.path, into: [.textEncoder: text2, .unet: unet2])
         #expect(loaded[.unet]?.config.alpha == 6 && loaded[.textEncoder]?.config.targetModules.count == 4)
         #expect(try outputs(text2, unet2) == expected)
     }

@@ -16,7 +16,9 @@ Run once from the reference venv (torch, transformers, diffusers, peft); the out
   `io.safetensors` with one input, the adapted output and, per adapted module, a probe input `probe.<module>.x` with
   the LoRA branch's output `probe.<module>.delta` (and `probe.<module>.conv` = kernel, stride, padding for convolutions).
 
-PEFT initialises B at zero; here A and B are redrawn so the adapters change the outputs.
+PEFT initialises B at zero; here A and B are redrawn so the adapters change the outputs. Regenerating writes the
+same tensors; files with two or more header metadata keys may differ in bytes, since the safetensors package writes
+metadata in hash-map order.
 """
 
 from pathlib import Path

@@ -9,9 +9,14 @@ extension LoRA {
     /// the model lacks, a missing half or a shape that does not fit is an error naming the key. The alpha of each
     /// module comes from its kohya `.alpha`, else the file's `lora_adapter_metadata`, else equals the rank
     /// (scale 1, diffusers' convention for files without either). A model the file has no keys for gets none.
+    /// `path` may be a folder holding `pytorch_lora_weights.safetensors`, as `pipe.load_lora_weights` takes.
     public static func load(_ path: String, into models: [LoRAComponent: Module]) throws
         -> [LoRAComponent: LoRAAdapters]
     {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            return try load(path + "/" + diffusersWeightName, into: models)
+        }
         let file = try SafeTensorsFile(path: path)
         let metadata = try peftMetadata(file)
         let kohya = LoRAKeys.isKohya(file.names)
