@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the engine, the models and the runner.",
         subcommands: [
-            EngineBench.self, RunnerBench.self, ImagingBench.self, BenchTokenizerCommand.self,
+            EngineBench.self, RunnerBench.self, UNetBench.self, ImagingBench.self, BenchTokenizerCommand.self,
             BenchSafeTensorsCommand.self,
         ]
     )
