@@ -1,3 +1,5 @@
+import Foundation
+
 // Scaled dot-product attention on sgemm, one head and one block of query rows at a time, so memory stays
 // bounded (a `queryBlock`×S score block) for any sequence length. Backward recomputes the scores from the
 // saved row log-sum-exp instead of keeping the T×S probabilities.
@@ -95,13 +97,27 @@ struct AttentionPlan {
             let rows = Swift.min(block, t - q0)
             GEMM.run(transA: false, transB: true, m: rows, n: s, k: d, alpha: alpha, a: qh + q0 * d, lda: d,
                      b: kh, ldb: d, c: scores, ldc: s)
+            // Unnormalised e^(x − max) rows; the 1/Σ goes onto the (much smaller) output rows instead.
+            var inverse = [Float](repeating: 0, count: rows)
             for i in 0..<rows {
                 let row = scores + i * s
                 _ = prepare(row, head: head, query: q0 + i)
-                lse[head * t + q0 + i] = Tensor.softmaxRow(row, s)
+                let m = Tensor.maxContiguous(row, s)
+                if m == -.infinity {
+                    row.update(repeating: 0, count: s)
+                    lse[head * t + q0 + i] = -.infinity
+                    continue
+                }
+                let sum = FastMath.expShiftedSum(row, s, shift: m)
+                inverse[i] = 1 / sum
+                lse[head * t + q0 + i] = m + logf(sum)
             }
-            GEMM.run(transA: false, transB: false, m: rows, n: dv, k: s, a: scores, lda: s,
-                     b: vh, ldb: dv, c: out + (head * t + q0) * dv, ldc: dv)
+            let o = out + (head * t + q0) * dv
+            GEMM.run(transA: false, transB: false, m: rows, n: dv, k: s, a: scores, lda: s, b: vh, ldb: dv, c: o, ldc: dv)
+            for i in 0..<rows {
+                let f = inverse[i], oi = o + i * dv
+                for j in 0..<dv { oi[j] *= f }
+            }
         }
     }
 
@@ -120,7 +136,7 @@ struct AttentionPlan {
                 let row = p + i * s, l = lse[head * t + q0 + i]
                 _ = prepare(row, head: head, query: q0 + i)
                 if l == -.infinity { row.update(repeating: 0, count: s); continue }
-                for j in 0..<s { row[j] = FastMath.exp(row[j] - l) }
+                _ = FastMath.expShiftedSum(row, s, shift: l)
             }
             // dV += Pᵀ·dO
             GEMM.run(transA: true, transB: false, m: s, n: dv, k: rows, a: p, lda: s,

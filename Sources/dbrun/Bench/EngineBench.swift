@@ -11,11 +11,12 @@ struct EngineBench: ParsableCommand {
 
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Flag(help: "Fewer repetitions (noisier, faster).") var quick = false
+    @Option(help: "Only one group: matmul, conv, attention or memory (the references always run).") var only: String?
     @Option(help: "Threads for OpenBLAS and the engine (default: OpenBLAS's own setting).") var threads: Int?
 
     func run() throws {
         if let threads { BLAS.setThreadCount(threads) }
-        let results = EngineBenchmark.run(quick: quick) { name in
+        let results = EngineBenchmark.run(quick: quick, only: only) { name in
             if !json { FileHandle.standardError.write(Data("  measured \(name)\n".utf8)) }
         }
         if json {
