@@ -24,8 +24,10 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
+        // Elementwise C kernels cloned per ISA (AVX-512/AVX2/baseline, picked at load time like OpenBLAS's).
+        .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
         // Engine: tensors, autodiff, kernels, optimizers. Knows nothing about models.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CEngineKernels"], swiftSettings: fastMath),
         // Images in and out, resizing, grids. Independent of the engine.
         .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: fastMath),
         // The embedded procedural world: images, captions, subjects.
@@ -48,7 +50,7 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),

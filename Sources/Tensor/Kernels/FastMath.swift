@@ -1,4 +1,5 @@
 import Foundation
+import CEngineKernels
 
 /// Elementwise math the compiler can vectorise on baseline x86-64 (no libm calls in the hot loop).
 @usableFromInline enum FastMath {
@@ -58,11 +59,10 @@ import Foundation
         return p * scale
     }
 
-    /// Replaces `p[0..<n]` by e^(p − shift) and returns their sum (fixed order). Two loops: the scalar
-    /// form vectorises cleanly, and the sum is a SIMD reduction.
+    /// Replaces `p[0..<n]` by e^(p − shift) (the ISA-dispatched C loop) and returns their sum (fixed order).
     @inline(__always)
     static func expShiftedSum(_ p: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
-        for i in 0..<n { p[i] = exp(p[i] - shift) }
+        ek_exp_inplace(p, n, shift)
         return Tensor.sumContiguous(p, n)
     }
 }

@@ -1,0 +1,94 @@
+#include "engine_kernels.h"
+#include <stdint.h>
+#include <string.h>
+
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+// e^x as FastMath.exp in Swift: clamp, round x·log2(e) with the 1.5·2^23 trick, degree-6 Taylor on the
+// remainder, scale by 2^n built from the rounded value's low mantissa bits.
+static inline float fexp(float x) {
+    float xc = x < -87.3f ? -87.3f : x;
+    xc = xc > 88.7f ? 88.7f : xc;
+    const float magic = 12582912.0f;
+    float shifted = xc * 1.44269504f + magic;
+    float n = shifted - magic;
+    float r = xc - n * 0.693145751953125f - n * 1.4286068e-6f;
+    float p = 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1;
+    p = p * r + 1;
+    uint32_t bits, magicBits;
+    memcpy(&bits, &shifted, 4);
+    memcpy(&magicBits, &magic, 4);
+    uint32_t sbits = (bits - magicBits + 127u) << 23;
+    float scale;
+    memcpy(&scale, &sbits, 4);
+    return p * scale;
+}
+
+static inline float fsigmoid(float x) { return 1 / (1 + fexp(-x)); }
+
+static inline float ftanh(float x) {
+    float ax = x < 0 ? -x : x;
+    float e = fexp(-2 * ax);
+    float t = (1 - e) / (1 + e);
+    return x < 0 ? -t : t;
+}
+
+static const float kGeluK = 0.79788456f, kGeluC = 0.044715f;
+
+CLONES void ek_exp(const float *restrict x, float *restrict y, ptrdiff_t n, float shift) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = fexp(x[i] - shift);
+}
+
+CLONES void ek_exp_inplace(float *p, ptrdiff_t n, float shift) {
+    for (ptrdiff_t i = 0; i < n; i++) p[i] = fexp(p[i] - shift);
+}
+
+CLONES void ek_sigmoid(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = fsigmoid(x[i]);
+}
+
+CLONES void ek_tanh(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = ftanh(x[i]);
+}
+
+CLONES void ek_silu(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] * fsigmoid(x[i]);
+}
+
+CLONES void ek_silu_backward(const float *restrict g, const float *restrict x, float *restrict dx, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float s = fsigmoid(x[i]);
+        dx[i] = g[i] * (s * (1 + x[i] * (1 - s)));
+    }
+}
+
+CLONES void ek_gelu_tanh(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = 0.5f * v * (1 + ftanh(kGeluK * (v + kGeluC * v * v * v)));
+    }
+}
+
+CLONES void ek_gelu_tanh_backward(const float *restrict g, const float *restrict x, float *restrict dx, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float v = x[i];
+        float t = ftanh(kGeluK * (v + kGeluC * v * v * v));
+        dx[i] = g[i] * (0.5f * (1 + t) + 0.5f * v * (1 - t * t) * kGeluK * (1 + 3 * kGeluC * v * v));
+    }
+}
+
+CLONES void ek_quick_gelu(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] * fsigmoid(1.702f * x[i]);
+}
+
+CLONES void ek_quick_gelu_backward(const float *restrict g, const float *restrict x, float *restrict dx, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float s = fsigmoid(1.702f * x[i]);
+        dx[i] = g[i] * (s + 1.702f * x[i] * s * (1 - s));
+    }
+}

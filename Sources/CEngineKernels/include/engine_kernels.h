@@ -1,0 +1,17 @@
+// Elementwise kernels with run-time ISA dispatch (AVX-512 / AVX2 / baseline clones, chosen by the loader):
+// the Swift engine is compiled for baseline x86-64, where transcendental activations are compute-bound.
+// Every function computes exactly what the engine's Swift scalar definitions compute (same polynomial, same
+// operation order, no FMA contraction), so results do not depend on which clone runs.
+#pragma once
+#include <stddef.h>
+
+void ek_exp(const float *x, float *y, ptrdiff_t n, float shift);
+void ek_exp_inplace(float *p, ptrdiff_t n, float shift);
+void ek_sigmoid(const float *x, float *y, ptrdiff_t n);
+void ek_tanh(const float *x, float *y, ptrdiff_t n);
+void ek_silu(const float *x, float *y, ptrdiff_t n);
+void ek_silu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
+void ek_gelu_tanh(const float *x, float *y, ptrdiff_t n);
+void ek_gelu_tanh_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
+void ek_quick_gelu(const float *x, float *y, ptrdiff_t n);
+void ek_quick_gelu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
