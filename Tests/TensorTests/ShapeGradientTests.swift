@@ -1,0 +1,51 @@
+import Testing
+import Tensor
+import TestSupport
+
+/// Finite-difference checks for the ops the PyTorch fixtures do not cover: views, splits, reductions to a
+/// scalar, expansion, dropout, checkpointed blocks, and composites of several ops.
+@Suite struct ShapeGradientTests {
+    typealias Case = @Sendable ([Tensor]) -> Tensor
+
+    static let cases: [(String, [[Int]], Case)] = [
+        ("reshape", [[2, 6]], { $0[0].reshaped([3, -1]) * $0[0].reshaped([3, 4]) }),
+        ("slice axis 0", [[4, 3]], { $0[0].slice(axis: 0, 1..<3).exp() }),
+        ("slice axis 1", [[2, 5, 2]], { $0[0].slice(axis: 1, 2..<5).silu() }),
+        ("split", [[3, 5]], { let p = $0[0].split([2, 3], axis: 1); return p[0].sum(axis: 1) * p[1].mean(axis: 1) }),
+        ("chunk", [[4, 2]], { let p = $0[0].chunk(2, axis: 0); return p[0] * p[1] }),
+        ("transposed", [[2, 3, 4]], { $0[0].transposed(0, 2).tanh() }),
+        ("flattened", [[2, 3, 2]], { $0[0].flattened(from: 1).softmax() }),
+        ("sum all", [[3, 4]], { ($0[0] * $0[0]).sum() }),
+        ("mean all", [[3, 4]], { $0[0].exp().mean() }),
+        ("max all", [[7]], { $0[0].max() }),
+        ("expanded", [[3, 1]], { $0[0].expanded(to: [2, 3, 4]).sigmoid() }),
+        ("maximum", [[3, 4], [4]], { Tensor.maximum($0[0], $0[1]) }),
+        ("scalar ops", [[5]], { (2 / ($0[0] * $0[0] + 1)) - 3 * $0[0] + 1 }),
+        ("relu", [[6]], { ($0[0] + 0.05).relu() }),
+        ("dropout", [[50]], { var g = RandomGenerator(seed: 1); return $0[0].dropout(0.3, generator: &g) }),
+        ("checkpoint", [[3, 4], [5, 4]], { x in checkpoint([x[0], x[1]]) { Tensor.linear($0[0], weight: $0[1]).geluTanh() } }),
+        ("layer norm without affine", [[3, 6]], { Tensor.layerNorm($0[0], weight: nil, bias: nil) }),
+        ("group norm without affine", [[2, 4, 3]], { Tensor.groupNorm($0[0], groups: 2, weight: nil, bias: nil) }),
+        ("linear without bias", [[2, 3], [4, 3]], { Tensor.linear($0[0], weight: $0[1]) }),
+        ("conv without bias", [[1, 2, 4, 4], [3, 2, 3, 3]], { Tensor.conv2d($0[0], weight: $0[1], stride: 2, padding: 1) }),
+        ("attention with 4-D mask", [[1, 2, 3, 4], [1, 2, 5, 4], [1, 2, 5, 2]], {
+            var g = RandomGenerator(seed: 9)
+            let mask = Tensor.randn([1, 2, 3, 5], generator: &g)
+            return Tensor.attention(query: $0[0], key: $0[1], value: $0[2], mask: mask, scale: 0.3)
+        }),
+        ("batched matmul with a shared left matrix", [[3, 4], [2, 4, 5]], { Tensor.matmul($0[0], $0[1]) }),
+        ("batched matmul transposed", [[2, 4, 3], [2, 5, 4]], { Tensor.matmul($0[0], $0[1], transposeA: true, transposeB: true) }),
+        ("a small MLP", [[4, 3], [8, 3], [8], [2, 8]], {
+            Tensor.linear(Tensor.linear($0[0], weight: $0[1], bias: $0[2]).silu(), weight: $0[3])
+        }),
+    ]
+
+    @Test(arguments: cases.indices)
+    func backwardMatchesFiniteDifferences(_ index: Int) {
+        let (name, shapes, f) = Self.cases[index]
+        var gen = RandomGenerator(seed: UInt64(100 + index))
+        let inputs = shapes.map { Tensor.randn($0, generator: &gen) }
+        let result = gradientCheck(inputs, epsilon: name == "max all" || name == "relu" || name == "maximum" ? 1e-3 : 1e-2, f)
+        #expect(result.passed, "\(name): \(result)")
+    }
+}
