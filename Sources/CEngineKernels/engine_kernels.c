@@ -38,6 +38,26 @@ static inline float ftanh(float x) {
     return x < 0 ? -t : t;
 }
 
+// erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7), odd extension for x < 0.
+static inline float ferf(float x) {
+    float ax = x < 0 ? -x : x;
+    float t = 1 / (1 + 0.3275911f * ax);
+    float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+    float y = 1 - poly * fexp(-(ax * ax));
+    return x < 0 ? -y : y;
+}
+
+CLONES void ek_gelu(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1 + ferf(x[i] * 0.70710678f));
+}
+
+CLONES void ek_gelu_backward(const float *restrict g, const float *restrict x, float *restrict dx, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float v = x[i];
+        dx[i] = g[i] * (0.5f * (1 + ferf(v * 0.70710678f)) + v * 0.39894228f * fexp(-0.5f * v * v));
+    }
+}
+
 static const float kGeluK = 0.79788456f, kGeluC = 0.044715f;
 
 CLONES void ek_exp(const float *restrict x, float *restrict y, ptrdiff_t n, float shift) {

@@ -16,6 +16,7 @@ import Testing
         #expect(x.sigmoid().scalars == Self.inputs.map { SigmoidFunction()($0) })
         #expect(x.tanh().scalars == Self.inputs.map { TanhFunction()($0) })
         #expect(x.geluTanh().scalars == Self.inputs.map { GELUTanhFunction()($0) })
+        #expect(x.gelu().scalars == Self.inputs.map { GELUFunction()($0) })
         #expect(x.quickGelu().scalars == Self.inputs.map { QuickGELUFunction()($0) })
         #expect(x.exp().scalars == Self.inputs.map { FastMath.exp($0) })
     }
@@ -31,7 +32,14 @@ import Testing
         }
         check(SiLUFunction()) { $0.silu() }
         check(GELUTanhFunction()) { $0.geluTanh() }
+        check(GELUFunction()) { $0.gelu() }
         check(QuickGELUFunction()) { $0.quickGelu() }
+    }
+
+    @Test func fastErfIsAccurate() {
+        for v in stride(from: Float(-6), through: 6, by: 0.013) {
+            #expect(Swift.abs(FastMath.erf(v) - erff(v)) < 5e-7, "erf(\(v))")
+        }
     }
 
     @Test func fastExpIsAccurate() {

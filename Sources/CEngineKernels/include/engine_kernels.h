@@ -11,6 +11,8 @@ void ek_sigmoid(const float *x, float *y, ptrdiff_t n);
 void ek_tanh(const float *x, float *y, ptrdiff_t n);
 void ek_silu(const float *x, float *y, ptrdiff_t n);
 void ek_silu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
+void ek_gelu(const float *x, float *y, ptrdiff_t n);
+void ek_gelu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
 void ek_gelu_tanh(const float *x, float *y, ptrdiff_t n);
 void ek_gelu_tanh_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
 void ek_quick_gelu(const float *x, float *y, ptrdiff_t n);

@@ -153,6 +153,7 @@ public enum EngineBenchmark {
                 memory("add channel bias", bytes: bytes) { _ = x + channelBias }
                 memory("silu", bytes: bytes) { _ = x.silu() }
                 memory("gelu (tanh)", bytes: bytes) { _ = x.geluTanh() }
+                memory("gelu (erf)", bytes: bytes) { _ = x.gelu() }
             }
         }
 

@@ -27,6 +27,16 @@ import CEngineKernels
         return p * scale
     }
 
+    /// erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7): vectorisable, unlike libm's erff.
+    @inlinable @inline(__always)
+    static func erf(_ x: Float) -> Float {
+        let ax = Swift.abs(x)
+        let t = 1 / (1 + 0.327_591_1 * ax)
+        let poly = ((((1.061_405_429 * t - 1.453_152_027) * t + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592) * t
+        let y = 1 - poly * exp(-(ax * ax))
+        return x < 0 ? -y : y
+    }
+
     /// 1 / (1 + e^-x), stable for both signs.
     @inlinable @inline(__always)
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }

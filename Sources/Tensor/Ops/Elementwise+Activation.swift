@@ -43,10 +43,13 @@ struct SiLUFunction: UnaryFunction {
     }
 }
 struct GELUFunction: UnaryFunction {
-    @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.707_106_78)) }
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * 0.707_106_78)) }
     @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float {
-        0.5 * (1 + erff(x * 0.707_106_78)) + x * 0.398_942_28 * FastMath.exp(-0.5 * x * x)
+        0.5 * (1 + FastMath.erf(x * 0.707_106_78)) + x * 0.398_942_28 * FastMath.exp(-0.5 * x * x)
     }
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ek_gelu(x, y, n) }
+    func backward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                  _ dx: UnsafeMutablePointer<Float>, _ n: Int) { ek_gelu_backward(g, x, dx, n) }
 }
 struct GELUTanhFunction: UnaryFunction {
     static let k: Float = 0.797_884_56, c: Float = 0.044_715
