@@ -87,6 +87,17 @@ CLONES void ek_silu_backward(const float *restrict g, const float *restrict x, f
     }
 }
 
+CLONES void ek_silu_inplace(float *p, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) p[i] = p[i] * fsigmoid(p[i]);
+}
+
+CLONES void ek_silu_backward_inplace(const float *restrict g, float *restrict xd, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float s = fsigmoid(xd[i]);
+        xd[i] = g[i] * (s * (1 + xd[i] * (1 - s)));
+    }
+}
+
 CLONES void ek_gelu_tanh(const float *restrict x, float *restrict y, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) {
         float v = x[i];

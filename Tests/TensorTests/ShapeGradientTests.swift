@@ -49,3 +49,28 @@ import TestSupport
         #expect(result.passed, "\(name): \(result)")
     }
 }
+
+@Suite struct FusedNormTests {
+    @Test func fusedGroupNormSiLUEqualsTheTwoOps() {
+        var gen = RandomGenerator(seed: 31)
+        let x0 = Tensor.randn([2, 6, 3, 2], generator: &gen)
+        let w0 = Tensor.randn([6], generator: &gen), b0 = Tensor.randn([6], generator: &gen)
+        let up = Tensor.randn([2, 6, 3, 2], generator: &gen)
+        func run(_ fused: Bool) -> [[Float]] {
+            let x = x0.copied().requiringGrad(), w = w0.copied().requiringGrad(), b = b0.copied().requiringGrad()
+            let y = fused ? Tensor.groupNorm(x, groups: 3, weight: w, bias: b, activation: .silu)
+                          : Tensor.groupNorm(x, groups: 3, weight: w, bias: b).silu()
+            (y * up).sum().backward()
+            return [y.scalars, x.grad!.scalars, w.grad!.scalars, b.grad!.scalars]
+        }
+        let (fused, plain) = (run(true), run(false))
+        for (a, b) in zip(fused, plain) { #expect(closeness(a, b, atol: 1e-6, rtol: 1e-5) <= 1) }
+    }
+
+    @Test func fusedGroupNormSiLUPassesFiniteDifferences() {
+        var gen = RandomGenerator(seed: 32)
+        let inputs = [Tensor.randn([2, 4, 3], generator: &gen), Tensor.randn([4], generator: &gen), Tensor.randn([4], generator: &gen)]
+        let r = gradientCheck(inputs) { Tensor.groupNorm($0[0], groups: 2, weight: $0[1], bias: $0[2], activation: .silu) }
+        #expect(r.passed, "\(r)")
+    }
+}

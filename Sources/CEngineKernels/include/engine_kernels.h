@@ -11,6 +11,9 @@ void ek_sigmoid(const float *x, float *y, ptrdiff_t n);
 void ek_tanh(const float *x, float *y, ptrdiff_t n);
 void ek_silu(const float *x, float *y, ptrdiff_t n);
 void ek_silu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
+void ek_silu_inplace(float *p, ptrdiff_t n);
+// xd[i] = g[i]·silu'(xd[i]): the pre-activation in, its gradient out.
+void ek_silu_backward_inplace(const float *g, float *xd, ptrdiff_t n);
 void ek_gelu(const float *x, float *y, ptrdiff_t n);
 void ek_gelu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
 void ek_gelu_tanh(const float *x, float *y, ptrdiff_t n);

@@ -149,6 +149,9 @@ public enum EngineBenchmark {
                 let gamma = Tensor.ones([320]), beta = Tensor.zeros([320]), channelBias = Tensor.zeros([320, 1, 1])
                 let bytes = Double(elements * 8)
                 memory("group norm 2x320x128x128 (32 groups)", bytes: bytes) { _ = Tensor.groupNorm(x, groups: 32, weight: gamma, bias: beta) }
+                memory("group norm + silu (fused)", bytes: bytes) {
+                    _ = Tensor.groupNorm(x, groups: 32, weight: gamma, bias: beta, activation: .silu)
+                }
                 memory("add", bytes: Double(elements * 12)) { _ = x + y }
                 memory("add channel bias", bytes: bytes) { _ = x + channelBias }
                 memory("silu", bytes: bytes) { _ = x.silu() }

@@ -62,8 +62,9 @@ public final class GroupNorm: Module {
         self.eps = eps
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.groupNorm(x, groups: groups, weight: weight, bias: bias, eps: eps)
+    /// Normalises `x`, optionally followed by a fused activation (norm → SiLU in one pass).
+    public func callAsFunction(_ x: Tensor, activation: NormActivation = .none) -> Tensor {
+        Tensor.groupNorm(x, groups: groups, weight: weight, bias: bias, eps: eps, activation: activation)
     }
 
     public func visitParameters(_ v: inout ParameterVisitor) {
