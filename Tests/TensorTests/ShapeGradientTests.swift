@@ -74,3 +74,27 @@ import TestSupport
         #expect(r.passed, "\(r)")
     }
 }
+
+@Suite struct ConvPathTests {
+    /// A batch of small images takes the batch-wide GEMM path; one image at a time takes the per-image path.
+    @Test(arguments: [(3, 1, 0, 1), (3, 3, 1, 1), (2, 3, 1, 2)])
+    func batchWidePathEqualsPerImagePath(_ n: Int, _ k: Int, _ padding: Int, _ stride: Int) {
+        var gen = RandomGenerator(seed: 41)
+        let x0 = Tensor.randn([n, 3, 5, 4], generator: &gen)
+        let w0 = Tensor.randn([4, 3, k, k], generator: &gen), b0 = Tensor.randn([4], generator: &gen)
+        let (x, w, b) = (x0.copied().requiringGrad(), w0.copied().requiringGrad(), b0.copied().requiringGrad())
+        let y = Tensor.conv2d(x, weight: w, bias: b, stride: stride, padding: padding)
+        let up = Tensor.randn(y.shape, generator: &gen)
+        (y * up).sum().backward()
+        let (xs, ws, bs) = (x0.copied().requiringGrad(), w0.copied().requiringGrad(), b0.copied().requiringGrad())
+        let parts = (0..<n).map { i in
+            Tensor.conv2d(xs.slice(axis: 0, i..<(i + 1)), weight: ws, bias: bs, stride: stride, padding: padding)
+        }
+        let ySplit = Tensor.concat(parts, axis: 0)
+        (ySplit * up).sum().backward()
+        #expect(closeness(y.scalars, ySplit.scalars, atol: 1e-5) <= 1)
+        #expect(closeness(x.grad!.scalars, xs.grad!.scalars, atol: 1e-5) <= 1)
+        #expect(closeness(w.grad!.scalars, ws.grad!.scalars, atol: 1e-5) <= 1)
+        #expect(closeness(b.grad!.scalars, bs.grad!.scalars, atol: 1e-5) <= 1)
+    }
+}

@@ -125,6 +125,17 @@ public enum EngineBenchmark {
             }
         }
 
+        // The embedded world's UNet: a batch of 32 small images (one GEMM for the whole batch).
+        if wanted("conv") {
+            let x = Tensor.randn([32, 64, 16, 16], generator: &gen).requiringGrad()
+            let w = Tensor.randn([64, 64, 3, 3], std: 0.05, generator: &gen).requiringGrad()
+            compute("conv2d 3x3 fwd+bwd batch 32 64x16x16", flops: 3 * 2 * Double(32 * 64 * 64 * 9 * 256)) {
+                let y = Tensor.conv2d(x, weight: w, padding: 1)
+                y.backward(gradient: y.detached())
+                x.zeroGrad(); w.zeroGrad()
+            }
+        }
+
         // Attention at the UNet's first level: 4096 tokens, 8 heads of 40. FLOPs: 4·T·S·D forward,
         // twice that backward (the recomputed scores are not counted).
         if wanted("attention") {

@@ -1,5 +1,7 @@
-// 2-D convolution (N×C×H×W input, O×C×kh×kw weight, groups 1, dilation 1) on sgemm, one image at a time:
-// a 1×1 kernel is a plain GEMM on the image itself; larger kernels unfold the image (im2col) first.
+// 2-D convolution (N×C×H×W input, O×C×kh×kw weight, groups 1, dilation 1) on sgemm. Large images go one at
+// a time: a 1×1 kernel is a plain GEMM on the image itself, larger kernels unfold the image (im2col) first.
+// Batches of small images unfold all images side by side and run one GEMM for the batch (many tiny GEMMs
+// would spend their time in call and threading overhead), paying a transpose of the output instead.
 
 extension Tensor {
     /// Cross-correlation as `torch.nn.functional.conv2d`: `[N, C, H, W]` → `[N, O, Ho, Wo]`.
@@ -10,6 +12,9 @@ extension Tensor {
         let geo = ConvGeometry(c: x.shape[1], h: x.shape[2], w: x.shape[3], kh: weight.shape[2], kw: weight.shape[3],
                                stride: stride, padding: padding)
         precondition(geo.ho > 0 && geo.wo > 0, "conv2d: kernel larger than padded input \(x.shape)")
+        if n > 1 && geo.ho * geo.wo < 1024 && geo.colRows * n * geo.ho * geo.wo <= 1 << 25 {
+            return conv2dBatched(x, weight: weight, bias: bias, geo: geo)
+        }
         let hw = geo.ho * geo.wo, kk = geo.colRows, inSize = geo.c * geo.h * geo.w
         let out = Tensor.empty([n, o, geo.ho, geo.wo])
         if let bias {
@@ -55,6 +60,67 @@ extension Tensor {
             if needs.count == 3 {
                 grads.append(needs[2] ? g.reshapedRaw([n, o, hw]).sumKeepingDims([0, 2]).reshapedRaw([o]) : nil)
             }
+            return grads
+        }
+    }
+
+    /// The batch-wide form: col is [C·kh·kw, N·Ho·Wo], one GEMM per direction, outputs transposed into place.
+    static func conv2dBatched(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: ConvGeometry) -> Tensor {
+        let n = x.shape[0], o = weight.shape[0], hw = geo.ho * geo.wo, kk = geo.colRows, inSize = geo.c * geo.h * geo.w
+        let wide = n * hw
+        func unfold(_ src: Tensor, into col: Tensor) {
+            for img in 0..<n {
+                if geo.isPointwise {
+                    Tensor.stridedCopy(shape: [geo.c, hw], src: src.pointer + img * inSize, srcStrides: [hw, 1],
+                                       dst: col.pointer + img * hw, dstStrides: [wide, 1])
+                } else {
+                    geo.im2col(src.pointer + img * inSize, col.pointer + img * hw, ldCol: wide)
+                }
+            }
+        }
+        let col = Tensor.empty([kk, wide])
+        unfold(x, into: col)
+        let yT = Tensor.empty([o, wide])
+        if let bias {
+            precondition(bias.shape == [o], "conv2d: bias \(bias.shape), expected [\(o)]")
+            for ch in 0..<o { (yT.pointer + ch * wide).update(repeating: bias.pointer[ch], count: wide) }
+        }
+        GEMM.run(transA: false, transB: false, m: o, n: wide, k: kk, a: weight.pointer, lda: kk, b: col.pointer, ldb: wide,
+                 beta: bias == nil ? 0 : 1, c: yT.pointer, ldc: wide)
+        // [O, N, HW] → [N, O, HW]
+        let out = Tensor.empty([n, o, geo.ho, geo.wo])
+        Tensor.stridedCopy(shape: [n, o, hw], src: yT.pointer, srcStrides: [hw, wide, 1], dst: out.pointer, dstStrides: [o * hw, hw, 1])
+        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+        guard let needs = recording(inputs) else { return out }
+        let xc = x.detached(), wc = weight.detached()
+        return out.recorded("conv2d", inputs) { g in
+            let gT = Tensor.empty([o, wide])
+            Tensor.stridedCopy(shape: [o, n, hw], src: g.pointer, srcStrides: [hw, o * hw, 1], dst: gT.pointer, dstStrides: [wide, hw, 1])
+            var grads: [Tensor?] = [nil, nil]
+            if needs[1] {
+                let col = Tensor.empty([kk, wide])
+                unfold(xc, into: col)
+                let gw = Tensor.empty(wc.shape)
+                GEMM.run(transA: false, transB: true, m: o, n: kk, k: wide, a: gT.pointer, lda: wide, b: col.pointer, ldb: wide,
+                         c: gw.pointer, ldc: kk)
+                grads[1] = gw
+            }
+            if needs[0] {
+                let dcol = Tensor.empty([kk, wide])
+                GEMM.run(transA: true, transB: false, m: kk, n: wide, k: o, a: wc.pointer, lda: kk, b: gT.pointer, ldb: wide,
+                         c: dcol.pointer, ldc: wide)
+                let gx = Tensor.empty(xc.shape)
+                for img in 0..<n {
+                    if geo.isPointwise {
+                        Tensor.stridedCopy(shape: [geo.c, hw], src: dcol.pointer + img * hw, srcStrides: [wide, 1],
+                                           dst: gx.pointer + img * inSize, dstStrides: [hw, 1])
+                    } else {
+                        geo.col2im(dcol.pointer + img * hw, gx.pointer + img * inSize, ldCol: wide)
+                    }
+                }
+                grads[0] = gx
+            }
+            if needs.count == 3 { grads.append(needs[2] ? gT.sumKeepingDims([1]).reshapedRaw([o]) : nil) }
             return grads
         }
     }
