@@ -3,16 +3,20 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/dbrun
 MAIN_PIPELINE ?= examples/hello.yaml
 
-.PHONY: deps build release dog test bench clean
+.PHONY: deps schema build release dog test bench clean
 
 # Debian packages the build links against (skipped when already present).
 deps:
 	@scripts/install-deps
 
-build:
+# The pipeline schema is authored in schemas/ and embedded into the binary.
+schema:
+	@scripts/embed-schema
+
+build: schema
 	$(SWIFT) build
 
-release:
+release: schema
 	$(SWIFT) build -c release --product dbrun
 
 # The main job: install what is missing, build optimised, run the pipeline.

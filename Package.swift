@@ -28,8 +28,10 @@ let package = Package(
         .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
         // Engine: tensors, autodiff, kernels, optimizers. Knows nothing about models.
         .target(name: "Tensor", dependencies: ["CBLAS", "CEngineKernels"], swiftSettings: fastMath),
+        // The C side of the image codecs: libpng/libjpeg calls wrapped under setjmp, so no longjmp crosses Swift.
+        .target(name: "CImagingSupport", dependencies: ["CPNG", "CJPEG"]),
         // Images in and out, resizing, grids. Independent of the engine.
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: fastMath),
+        .target(name: "Imaging", dependencies: ["CImagingSupport", "CPNG", "CJPEG"], swiftSettings: fastMath),
         // The embedded procedural world: images, captions, subjects.
         .target(name: "ToyWorld", dependencies: ["Imaging"], swiftSettings: fastMath),
         // diffusers/transformers-compatible models, safetensors, tokenizer, schedulers. Knows nothing about pipelines.
@@ -51,8 +53,8 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         // Drives the built `dbrun` binary on temporary pipelines.
         .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "TestSupport"]),

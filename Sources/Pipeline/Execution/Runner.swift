@@ -1,0 +1,332 @@
+import Foundation
+
+/// Plans and runs a loaded pipeline against a store: each stage in DAG order is looked up by its key, restored
+/// from the cache when it was run before, and otherwise run, stored and published.
+public final class Runner: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Stages to bring up to date (with what they need); empty means all.
+        public var targets: [String] = []
+        /// Rerun the targets (all stages when there are none) even when cached.
+        public var force = false
+        public var threads = 1
+        public init() {}
+    }
+
+    /// What happened to a stage in a run.
+    public enum Outcome: String, Sendable {
+        case ran, cached, restored, failed, skipped, interrupted
+    }
+
+    public let pipeline: LoadedPipeline
+    public let store: Store
+    public let workspace: Workspace
+    public let state: HashState
+    let display: ProgressDisplay
+    private let version: String
+
+    public init(pipeline: LoadedPipeline, store: Store, display: ProgressDisplay, dbrunVersion: String) {
+        self.pipeline = pipeline
+        self.store = store
+        self.display = display
+        self.version = dbrunVersion
+        workspace = Workspace(root: pipeline.spec.workspace, pipelineName: pipeline.spec.name)
+        state = HashState(url: workspace.stateFile)
+    }
+
+    var spec: PipelineSpec { pipeline.spec }
+
+    // MARK: - Keys
+
+    /// A stage's key, given the records its upstream stages have now. Hashes its inputs (cheaply, through the state).
+    func key(for stage: StageSpec, upstream records: [String: StageRecord]) throws -> CacheKey {
+        let kind = pipeline.kind(of: stage)
+        let identity = try kind.identity(of: stage, in: spec)
+        var inputs: [String: ContentHash] = [:]
+        for path in identity.inputs {
+            let url = spec.resolve(path)
+            guard FileSystem.exists(url.path) else {
+                throw PipelineError.invalid(at: stage.location, "stage '\(stage.name)' reads '\(path)', which does not exist",
+                                            hint: "create it, or fix the path (relative to \(spec.file)'s folder)")
+            }
+            inputs[path] = try state.hash(url).hash
+        }
+        var upstream: [String: PlainValue] = [:]
+        for ref in stage.references {
+            upstream["\(ref.stage).\(ref.output)"] = records[ref.stage]?.outputs[ref.output]?.fingerprint ?? .null
+        }
+        for need in stage.needs {
+            upstream[need.stage] = .object(records[need.stage]?.outputs.mapValues(\.fingerprint) ?? [:])
+        }
+        return CacheKey(kind: kind, identity: identity, inputs: inputs, upstream: upstream, seed: spec.seed)
+    }
+
+    // MARK: - Planning (dry run, status)
+
+    /// What a run would do with one stage, and why.
+    public struct Decision: Sendable {
+        public enum Action: String, Sendable { case upToDate = "up to date", restore, run }
+        public var stage: String
+        public var action: Action
+        public var reasons: [String]
+    }
+
+    /// Decides every stage of the run without changing anything.
+    public func plan(_ options: Options) throws -> [Decision] {
+        let order = pipeline.graph.closure(of: options.targets.isEmpty ? spec.stages.map(\.name) : options.targets)
+        let forced = Set(options.force ? (options.targets.isEmpty ? order : options.targets) : [])
+        var records: [String: StageRecord] = [:]
+        var willRun = Set<String>()
+        var decisions: [Decision] = []
+        for name in order {
+            let stage = spec.stage(name)!
+            let changedUpstream = (pipeline.graph.upstream[name] ?? []).filter(willRun.contains)
+            if !changedUpstream.isEmpty {
+                willRun.insert(name)
+                decisions.append(Decision(stage: name, action: .run,
+                                          reasons: ["after \(changedUpstream.map { "'\($0)'" }.joined(separator: ", ")), whose outputs may change"]))
+                continue
+            }
+            let key = try key(for: stage, upstream: records)
+            if forced.contains(name) {
+                willRun.insert(name)
+                decisions.append(Decision(stage: name, action: .run, reasons: ["forced"]))
+            } else if let record = store.record(forKey: key.value), record.outputs.values.allSatisfy({ $0.hash.map(store.hasAllObjects) ?? true }) {
+                records[name] = record
+                let stale = outputsNeedingRestore(record)
+                decisions.append(Decision(stage: name, action: stale.isEmpty ? .upToDate : .restore,
+                                          reasons: stale.map { "\($0) is missing or modified in the workspace" }))
+            } else {
+                willRun.insert(name)
+                decisions.append(Decision(stage: name, action: .run, reasons: explain(stage, key: key)))
+            }
+        }
+        return decisions
+    }
+
+    /// Why a stage's key is not in the cache: what changed since its last record.
+    public func explain(_ stage: StageSpec, key: CacheKey) -> [String] {
+        guard let last = store.lastRecord(pipeline: spec.name, stage: stage.name) else {
+            return ["never run (no record for this stage in the cache)"]
+        }
+        if last.key == key.value { return ["its last run's outputs are no longer in the cache"] }
+        var reasons: [String] = []
+        for part in ["kind", "kind_version", "params", "seed", "upstream"] {
+            let new = key.parts[part] ?? .null, old = last.parts[part] ?? .null
+            reasons += new.differences(from: old, path: part).map { "\($0)" }
+        }
+        let newInputs = key.parts["inputs"]?.object ?? [:], oldInputs = last.parts["inputs"]?.object ?? [:]
+        for path in Set(newInputs.keys).union(oldInputs.keys).sorted() {
+            switch (oldInputs[path]?.string, newInputs[path]?.string) {
+            case (nil, _?): reasons.append("input '\(path)' is new")
+            case (_?, nil): reasons.append("input '\(path)' is no longer read")
+            case (let o?, let n?) where o != n:
+                reasons.append("input '\(path)' changed" + folderChanges(old: ContentHash(o), new: ContentHash(n), path: path))
+            default: break
+            }
+        }
+        return reasons.isEmpty ? ["its key changed"] : reasons
+    }
+
+    /// For a folder input, which files changed, when both manifests can be read.
+    private func folderChanges(old: ContentHash, new: ContentHash, path: String) -> String {
+        guard old.isFolder, new.isFolder, let before = try? store.readManifest(old),
+              let after = try? state.hash(spec.resolve(path)).manifest else { return "" }
+        let changes = after.changes(since: before)
+        guard !changes.isEmpty else { return "" }
+        let shown = changes.prefix(5).joined(separator: ", ")
+        return ": \(shown)\(changes.count > 5 ? ", and \(changes.count - 5) more" : "")"
+    }
+
+    /// Keeps the manifest of each folder input in the store (a few bytes per file), so that a later `why` can name
+    /// the files that changed inside it.
+    private func storeInputManifests(_ stage: StageSpec) throws {
+        for path in try pipeline.kind(of: stage).identity(of: stage, in: spec).inputs {
+            if let manifest = try state.hash(spec.resolve(path)).manifest, !store.hasObject(manifest.hash) {
+                try store.storeBytes(manifest.canonicalData, as: manifest.hash)
+            }
+        }
+    }
+
+    /// Outputs whose workspace copy is missing or differs from the record.
+    private func outputsNeedingRestore(_ record: StageRecord) -> [String] {
+        record.outputs.keys.sorted().filter { name in
+            let output = record.outputs[name]!
+            guard let path = output.path, let hash = output.hash else { return false }
+            return (try? state.hash(spec.resolve(path)).hash) != hash
+        }
+    }
+
+    // MARK: - Running
+
+    /// A finished run: each stage's outcome in run order.
+    public struct Summary: Sendable {
+        public var outcomes: [(stage: String, outcome: Outcome)]
+        public var error: Error?
+    }
+
+    public func run(_ options: Options) -> Summary {
+        let order = pipeline.graph.closure(of: options.targets.isEmpty ? spec.stages.map(\.name) : options.targets)
+        let forced = Set(options.force ? (options.targets.isEmpty ? order : options.targets) : [])
+        var records: [String: StageRecord] = [:]
+        var outcomes: [(String, Outcome)] = []
+        var failure: Error?
+        defer { state.save() }
+
+        let maintenance: StoreLock
+        do {
+            maintenance = try store.maintenanceLock(.shared) { display.line("waiting for `dbrun cache gc` to finish…") }
+        } catch {
+            return Summary(outcomes: [], error: error)
+        }
+        defer { withExtendedLifetime(maintenance) {} }
+
+        for (index, name) in order.enumerated() {
+            if failure != nil {
+                outcomes.append((name, .skipped))
+                continue
+            }
+            let stage = spec.stage(name)!
+            let prefix = "[\(index + 1)/\(order.count)]"
+            let started = Date()
+            do {
+                let (record, outcome) = try bringUpToDate(stage, records: records, force: forced.contains(name),
+                                                           prefix: prefix, threads: options.threads)
+                records[name] = record
+                outcomes.append((name, outcome))
+                display.clearStatus()
+                let seconds = Date().timeIntervalSince(started)
+                display.line("\(prefix) \(name): \(Self.describe(outcome))\(outcome == .ran ? String(format: " in %.1fs", seconds) : "")")
+            } catch {
+                display.clearStatus()
+                let interrupted = (error as? PipelineError)?.category == .interrupted
+                outcomes.append((name, interrupted ? .interrupted : .failed))
+                display.line("\(prefix) \(name): \(interrupted ? "interrupted; no record was written" : "failed")")
+                failure = error
+            }
+        }
+        return Summary(outcomes: outcomes, error: failure)
+    }
+
+    static func describe(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .ran: "ran"
+        case .cached: "up to date"
+        case .restored: "restored from the cache"
+        case .failed: "failed"
+        case .skipped: "skipped"
+        case .interrupted: "interrupted"
+        }
+    }
+
+    /// Looks the stage up under the lock of its key; restores or runs it.
+    private func bringUpToDate(_ stage: StageSpec, records: [String: StageRecord], force: Bool, prefix: String,
+                               threads: Int) throws -> (StageRecord, Outcome) {
+        let key = try key(for: stage, upstream: records)
+        let lock = try store.lock(key: key.value) {
+            display.line("\(prefix) \(stage.name): waiting for another dbrun that is running this stage…")
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        if !force, let record = store.record(forKey: key.value) {
+            do {
+                let restored = try materialize(record)
+                try store.setLast(key.value, pipeline: spec.name, stage: stage.name)
+                return (record, restored ? .restored : .cached)
+            } catch let corrupt as CorruptObject {
+                display.line("\(prefix) \(stage.name): \(corrupt); running the stage again")
+            }
+        }
+        display.update(stage: stage.name, "\(prefix) \(stage.name): running")
+        let record = try execute(stage, key: key, records: records, prefix: prefix, threads: threads)
+        return (record, .ran)
+    }
+
+    /// Puts every file output of a cached record in place; true if anything had to be restored.
+    private func materialize(_ record: StageRecord) throws -> Bool {
+        // Check all objects first, so a half-missing cache entry reruns the stage instead of half-restoring it.
+        for output in record.outputs.values {
+            if let hash = output.hash, !store.hasAllObjects(hash) {
+                throw CorruptObject(hash: hash, reason: "missing from the cache")
+            }
+        }
+        let stale = outputsNeedingRestore(record)
+        for name in stale {
+            let output = record.outputs[name]!
+            try store.restore(output.hash!, to: spec.resolve(output.path!), state: state)
+        }
+        return !stale.isEmpty
+    }
+
+    private func execute(_ stage: StageSpec, key: CacheKey, records: [String: StageRecord], prefix: String,
+                         threads: Int) throws -> StageRecord {
+        let kind = pipeline.kind(of: stage)
+        let declarations = pipeline.outputs[stage.name] ?? []
+        let scratch = workspace.scratchFolder.appendingPathComponent("\(stage.name)-\(UUID().uuidString)")
+        try FileSystem.createDirectory(scratch)
+        defer { try? FileSystem.remove(scratch) }
+
+        var outputURLs: [String: URL] = [:]
+        for declaration in declarations {
+            switch declaration.form {
+            case .value: break
+            case .published(let fileName, _): outputURLs[declaration.name] = scratch.appendingPathComponent(fileName)
+            case .inPlace(let path): outputURLs[declaration.name] = spec.resolve(path)
+            }
+        }
+        var upstreamValues: [Reference: PlainValue] = [:]
+        for ref in stage.references {
+            upstreamValues[ref] = records[ref.stage]?.outputs[ref.output]?.referenceValue ?? .null
+        }
+        let progress = StageProgress(display: display, prefix: prefix, stage: stage.name,
+                                     logURL: workspace.logFile(stage: stage.name))
+        let job = StageJob(stage: stage, pipeline: spec, scratch: scratch, seed: spec.seed, threads: threads,
+                           progress: progress, upstreamValues: upstreamValues, outputURLs: outputURLs)
+        try storeInputManifests(stage)
+        let started = Date()
+        let values = try kind.run(job)
+        try job.checkCancellation()
+
+        // Store every output, then write the record, then publish: a crash before the record leaves no cache entry.
+        var outputs: [String: StageRecord.OutputRecord] = [:]
+        var publications: [(from: URL, to: URL, hash: ContentHash, manifest: FolderManifest?)] = []
+        for declaration in declarations {
+            switch declaration.form {
+            case .value:
+                guard let value = values[declaration.name] else {
+                    throw PipelineError.failed("stage '\(stage.name)' did not produce its output '\(declaration.name)'")
+                }
+                outputs[declaration.name] = .init(kind: .value, path: nil, hash: nil, value: value)
+            case .published(let fileName, let isFolder):
+                let url = outputURLs[declaration.name]!
+                guard let st = FileSystem.stat(url.path), st.isDirectory == isFolder else {
+                    throw PipelineError.failed("stage '\(stage.name)' did not write its \(isFolder ? "folder" : "file") '\(fileName)'")
+                }
+                let (hash, manifest) = try store.store(url, state: state)
+                let path = workspace.publishedPath(stage: stage.name, fileName: fileName)
+                outputs[declaration.name] = .init(kind: isFolder ? .folder : .file, path: path, hash: hash, value: nil)
+                publications.append((url, spec.resolve(path), hash, manifest))
+            case .inPlace(let path):
+                let hash = try store.store(spec.resolve(path), state: state).hash
+                outputs[declaration.name] = .init(kind: hash.isFolder ? .folder : .file, path: path, hash: hash, value: nil)
+            }
+        }
+        let formatter = ISO8601DateFormatter()
+        let record = StageRecord(
+            format: StageRecord.currentFormat, key: key.value, parts: key.parts, pipeline: spec.name, stage: stage.name,
+            outputs: outputs,
+            run: .init(finishedAt: formatter.string(from: Date()), seconds: Date().timeIntervalSince(started),
+                       threads: threads, dbrunVersion: version))
+        try store.write(record)
+        try store.setLast(key.value, pipeline: spec.name, stage: stage.name)
+        for publication in publications {
+            try FileSystem.moveReplacing(publication.from, publication.to)
+            // A rename keeps contents: tell the state the new paths rather than reading the files again.
+            if let manifest = publication.manifest {
+                for (relative, hash) in manifest.files { state.remember(publication.to.appendingPathComponent(relative).path, hash: hash) }
+            } else {
+                state.remember(publication.to.path, hash: publication.hash)
+            }
+        }
+        return record
+    }
+}

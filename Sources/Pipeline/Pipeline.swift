@@ -1,1 +1,0 @@
-// Declarative pipelines: spec, schema, DAG, cache, executor.

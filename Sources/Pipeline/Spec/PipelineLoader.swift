@@ -1,0 +1,60 @@
+import Foundation
+
+/// A pipeline that passed every check: schema, kinds, references, DAG. What every command works on.
+public struct LoadedPipeline: Sendable {
+    public var spec: PipelineSpec
+    public var graph: StageGraph
+    public var outputs: [String: [OutputDeclaration]]
+    public var kinds: StageKindRegistry
+
+    public func kind(of stage: StageSpec) -> any StageKind { kinds[stage.kind]! }
+}
+
+/// File → YAML → schema → typed spec → each kind's own checks → DAG. Collects all problems of one phase before
+/// throwing, so a user fixes them in one go.
+public enum PipelineLoader {
+    /// - Parameter schema: the schema to validate against; the shipped one unless a test brings kinds of its own.
+    public static func load(file: String, kinds: StageKindRegistry = .builtIn,
+                            schema: JSONSchema = PipelineSchema.validator) throws -> LoadedPipeline {
+        let root = try YAMLLoader.load(file: file)
+        let problems = schema.validate(root)
+        if !problems.isEmpty { throw PipelineErrors(problems) }
+
+        let workspace = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL
+        let defaultName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        var spec = PipelineSpec(file: file, workspace: workspace, name: root["name"]?.string ?? defaultName,
+                                seed: root["seed"]?.int ?? 0, stages: [])
+        for entry in root["stages"]?.entries ?? [] {
+            let kind = entry.value["kind"]?.string ?? ""
+            let needs = (entry.value["needs"]?.array ?? []).compactMap { node in
+                node.string.map { StageSpec.Dependency(stage: $0, location: node.location) }
+            }
+            spec.stages.append(StageSpec(name: entry.key, kind: kind, location: entry.keyLocation, body: entry.value,
+                                         needs: needs, references: entry.value.references))
+        }
+
+        var outputs: [String: [OutputDeclaration]] = [:]
+        var inputs: [String: [String]] = [:]
+        var kindProblems: [PipelineError] = []
+        for stage in spec.stages {
+            guard let kind = kinds[stage.kind] else {
+                kindProblems.append(.invalid(at: stage.body["kind"]?.location ?? stage.location,
+                                             "this dbrun has no stage kind '\(stage.kind)'",
+                                             hint: Suggestion.didYouMean(stage.kind, among: kinds.names)))
+                continue
+            }
+            do {
+                outputs[stage.name] = try kind.declareOutputs(of: stage, in: spec)
+                inputs[stage.name] = try kind.identity(of: stage, in: spec).inputs
+            } catch let error as PipelineError {
+                kindProblems.append(error)
+            } catch let errors as PipelineErrors {
+                kindProblems.append(contentsOf: errors.errors)
+            }
+        }
+        if !kindProblems.isEmpty { throw PipelineErrors(kindProblems) }
+
+        let graph = try StageGraph(spec, outputs: outputs, inputs: inputs)
+        return LoadedPipeline(spec: spec, graph: graph, outputs: outputs, kinds: kinds)
+    }
+}

@@ -1,0 +1,48 @@
+/// Every error the runner reports: where, what, and — when we can tell — how to fix it.
+/// The CLI maps `category` to DESIGN.md's exit codes in one place.
+public struct PipelineError: Error, Sendable, CustomStringConvertible {
+    public enum Category: Sendable {
+        /// The spec, an argument or an input file is wrong: exit 2.
+        case invalidInput
+        /// A stage or command failed while running: exit 1.
+        case failed
+        /// The user interrupted (Ctrl-C, SIGTERM): exit 130.
+        case interrupted
+    }
+
+    public var category: Category
+    public var location: SourceLocation?
+    public var message: String
+    /// A suggested fix, printed on its own line after the message.
+    public var hint: String?
+
+    public init(_ category: Category, at location: SourceLocation? = nil, _ message: String, hint: String? = nil) {
+        self.category = category
+        self.location = location
+        self.message = message
+        self.hint = hint
+    }
+
+    public static func invalid(at location: SourceLocation? = nil, _ message: String, hint: String? = nil) -> Self {
+        Self(.invalidInput, at: location, message, hint: hint)
+    }
+
+    public static func failed(_ message: String, hint: String? = nil) -> Self {
+        Self(.failed, message, hint: hint)
+    }
+
+    public static let interrupted = Self(.interrupted, "interrupted")
+
+    public var description: String {
+        var text = location.map { "\($0): error: \(message)" } ?? "error: \(message)"
+        if let hint { text += "\n  hint: \(hint)" }
+        return text
+    }
+}
+
+/// Several validation problems found in one pass, so the user fixes them all at once.
+public struct PipelineErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [PipelineError]
+    public init(_ errors: [PipelineError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

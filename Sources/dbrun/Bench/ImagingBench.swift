@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Imaging
+
+/// `dbrun bench imaging`: decode + resize throughput on a 4032×3024 JPEG (a 12 MP phone photo), to set next to
+/// Pillow's on the same machine (`scripts/reference/imaging_bench.py` runs the same steps on the same file).
+struct ImagingBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "imaging",
+        abstract: "Measure JPEG decode and training resize on a 12-megapixel photo.",
+        discussion: """
+            Without --input, a synthetic 4032×3024 photo-like JPEG (quality 90, 4:2:0) is generated; \
+            --save-input writes it so Pillow can be measured on the same bytes. Steps: decode (to full-size \
+            float RGB), resize_8bit and resize_float (that image to the short side, bilinear, PIL-exact bytes or \
+            floats), decode_resize (the training path: decode and resize in bytes). Times are best and median \
+            of --runs, in milliseconds.
+            """
+    )
+
+    @Option(help: "A JPEG or PNG to measure instead of the generated photo.")
+    var input: String?
+
+    @Option(help: "Write the generated JPEG here.")
+    var saveInput: String?
+
+    @Option(help: "Timed repetitions of each step.")
+    var runs = 5
+
+    @Option(help: "Short side after resizing (the training resolution).")
+    var size = 512
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard runs > 0, size > 0 else { throw ValidationError("--runs and --size must be positive") }
+    }
+
+    func run() throws {
+        let data: Data
+        if let input {
+            guard let bytes = FileManager.default.contents(atPath: input) else {
+                FileHandle.standardError.write(Data("\(input): cannot read\n".utf8))
+                throw ExitCode(2)
+            }
+            data = bytes
+        } else {
+            data = try Self.syntheticPhoto()
+            if let saveInput { try data.write(to: URL(fileURLWithPath: saveInput)) }
+        }
+        let decoded: DecodedImage
+        do {
+            decoded = try ImageDecoder.decode(data, path: input ?? "<generated>")
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let image = decoded.image
+        let (w, h) = Image.shortSideSize(width: image.width, height: image.height, size: size)
+
+        var results: [(String, [Double])] = []
+        func measure(_ name: String, _ body: () throws -> Void) rethrows {
+            var times: [Double] = []
+            for _ in 0..<runs {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+            results.append((name, times.sorted()))
+        }
+        try measure("decode") { _ = try ImageDecoder.decode(data) }
+        measure("resize_8bit") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .eightBit) }
+        measure("resize_float") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .float) }
+        // The training path: decode and resize in bytes, floats only at the output size.
+        try measure("decode_resize") { _ = try ImageDecoder.decode(data, shortSide: size, filter: .bilinear) }
+
+        if json {
+            var object: [String: Any] = [
+                "tool": "dbrun", "image": "\(image.width)x\(image.height)", "output": "\(w)x\(h)",
+                "bytes": data.count, "runs": runs, "threads": ProcessInfo.processInfo.activeProcessorCount,
+            ]
+            for (name, times) in results {
+                object[name + "_ms"] = ["best": round3(times[0]), "median": round3(times[times.count / 2])]
+            }
+            let out = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: out, as: UTF8.self))
+        } else {
+            print("imaging: \(image.width)×\(image.height) JPEG (\(data.count) bytes) → \(w)×\(h) bilinear, \(runs) runs")
+            print("step".padding(toLength: 16, withPad: " ", startingAt: 0) + "best ms   median ms")
+            for (name, times) in results {
+                print(
+                    name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                        + String(format: "%7.1f   %9.1f", times[0], times[times.count / 2]))
+            }
+        }
+    }
+
+    private func round3(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
+
+    /// A deterministic 4032×3024 photo-like JPEG: smooth gradients, shapes and sensor-like noise, so the
+    /// entropy decoder has realistic work (a flat image would decode unrealistically fast).
+    static func syntheticPhoto(width: Int = 4032, height: Int = 3024) throws -> Data {
+        var rng = SplitMix64(seed: 4032)
+        var bytes = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            let fy = Float(y) / Float(height)
+            for x in 0..<width {
+                let fx = Float(x) / Float(width)
+                let noise = Float(Int(rng.next() & 31) - 16)
+                let dx = fx - 0.55, dy = fy - 0.45
+                let inDisc = dx * dx + dy * dy < 0.04
+                let r: Float = inDisc ? 200 : 60 + 150 * fx
+                let g: Float = inDisc ? 120 : 80 + 120 * fy
+                let b: Float = 120 + 80 * sin(fx * 40) * cos(fy * 30)
+                let i = (y * width + x) * 3
+                bytes[i] = UInt8(max(0, min(255, r + noise)))
+                bytes[i + 1] = UInt8(max(0, min(255, g + noise)))
+                bytes[i + 2] = UInt8(max(0, min(255, b + noise)))
+            }
+        }
+        return try JPEGEncoder.encode(Image(interleaved8Bit: bytes, width: width, height: height, channels: 3), quality: 90)
+    }
+}

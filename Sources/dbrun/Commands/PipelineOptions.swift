@@ -1,0 +1,40 @@
+import ArgumentParser
+import DreamBooth
+import Foundation
+import Pipeline
+
+/// The options every pipeline verb shares: which pipeline, and which store.
+struct PipelineOptions: ParsableArguments {
+    @Argument(help: "The pipeline file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
+    var pipeline: String
+
+    @Option(name: .long, help: "The cache store folder (default: .dbrun/ beside the pipeline, or $DBRUN_CACHE).")
+    var cache: String?
+
+    /// The stage kinds this dbrun knows: the runner's own plus DreamBooth's.
+    static var kinds: StageKindRegistry {
+        var registry = StageKindRegistry.builtIn
+        for kind in DreamBoothKinds.all { registry.register(kind) }
+        return registry
+    }
+
+    func load() throws -> LoadedPipeline {
+        try PipelineLoader.load(file: pipeline, kinds: Self.kinds)
+    }
+
+    func runner(for loaded: LoadedPipeline, quiet: Bool = false) -> Runner {
+        let workspace = Workspace(root: loaded.spec.workspace, pipelineName: loaded.spec.name)
+        return Runner(pipeline: loaded, store: workspace.store(override: cache), display: ProgressDisplay(quiet: quiet),
+                      dbrunVersion: DBRun.version)
+    }
+
+    /// Checks `--stage` names against the pipeline, suggesting the nearest.
+    static func checkStages(_ names: [String], in loaded: LoadedPipeline) throws {
+        for name in names where loaded.spec.stage(name) == nil {
+            let known = loaded.spec.stages.map(\.name)
+            throw PipelineError.invalid(
+                at: SourceLocation(file: loaded.spec.file), "no stage '\(name)' in this pipeline",
+                hint: Suggestion.didYouMean(name, among: known) ?? "its stages: \(known.joined(separator: ", "))")
+        }
+    }
+}
