@@ -84,7 +84,8 @@ public enum EngineBenchmark {
             progress(name)
         }
         func memory(_ name: String, bytes: Double, _ op: () -> Void) {
-            let (t, r) = paired(rounds, op: op, reference: copyLoop)
+            // A few milliseconds each: many rounds cost little and find quiet moments for both sides.
+            let (t, r) = paired(quick ? 5 : 20, op: op, reference: copyLoop)
             let ref = copyBytes / r / 1e9
             bestCopy = Swift.max(bestCopy, ref)
             results.append(EngineBenchmarkResult(name: name, unit: "GB/s", rate: bytes / t / 1e9, reference: ref, milliseconds: t * 1e3))
@@ -162,6 +163,9 @@ public enum EngineBenchmark {
                 memory("group norm 2x320x128x128 (32 groups)", bytes: bytes) { _ = Tensor.groupNorm(x, groups: 32, weight: gamma, bias: beta) }
                 memory("group norm + silu (fused)", bytes: bytes) {
                     _ = Tensor.groupNorm(x, groups: 32, weight: gamma, bias: beta, activation: .silu)
+                }
+                memory("group norm then silu (two ops)", bytes: bytes) {
+                    _ = Tensor.groupNorm(x, groups: 32, weight: gamma, bias: beta).silu()
                 }
                 memory("add", bytes: Double(elements * 12)) { _ = x + y }
                 memory("add channel bias", bytes: bytes) { _ = x + channelBias }
