@@ -35,6 +35,19 @@ import TestSupport
         }),
         ("batched matmul with a shared left matrix", [[3, 4], [2, 4, 5]], { Tensor.matmul($0[0], $0[1]) }),
         ("batched matmul transposed", [[2, 4, 3], [2, 5, 4]], { Tensor.matmul($0[0], $0[1], transposeA: true, transposeB: true) }),
+        ("linear with bias and residual", [[2, 3], [4, 3], [4], [2, 4]], {
+            Tensor.linear($0[0], weight: $0[1], bias: $0[2], residual: $0[3])
+        }),
+        ("linear with residual only", [[2, 3], [4, 3], [2, 4]], { Tensor.linear($0[0], weight: $0[1], residual: $0[2]) }),
+        ("conv with bias and residual, per image", [[1, 2, 4, 4], [3, 2, 3, 3], [3], [1, 3, 4, 4]], {
+            Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1, residual: $0[3])
+        }),
+        ("conv with bias and residual, batch-wide", [[2, 2, 4, 4], [3, 2, 3, 3], [3], [2, 3, 4, 4]], {
+            Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1, residual: $0[3])
+        }),
+        ("conv 1x1 with residual only, batch-wide", [[2, 2, 3, 3], [3, 2, 1, 1], [2, 3, 3, 3]], {
+            Tensor.conv2d($0[0], weight: $0[1], residual: $0[2])
+        }),
         ("a small MLP", [[4, 3], [8, 3], [8], [2, 8]], {
             Tensor.linear(Tensor.linear($0[0], weight: $0[1], bias: $0[2]).silu(), weight: $0[3])
         }),
@@ -96,5 +109,21 @@ import TestSupport
         #expect(closeness(x.grad!.scalars, xs.grad!.scalars, atol: 1e-5) <= 1)
         #expect(closeness(w.grad!.scalars, ws.grad!.scalars, atol: 1e-5) <= 1)
         #expect(closeness(b.grad!.scalars, bs.grad!.scalars, atol: 1e-5) <= 1)
+    }
+}
+
+@Suite struct FusedResidualTests {
+    @Test(arguments: [1, 3])
+    func residualInsideTheGEMMEqualsAnAddAfterIt(_ n: Int) {
+        var gen = RandomGenerator(seed: 51)
+        let x = Tensor.randn([n, 2, 5, 5], generator: &gen), w = Tensor.randn([4, 2, 3, 3], generator: &gen)
+        let b = Tensor.randn([4], generator: &gen), r = Tensor.randn([n, 4, 5, 5], generator: &gen)
+        let fused = Tensor.conv2d(x, weight: w, bias: b, padding: 1, residual: r)
+        let plain = Tensor.conv2d(x, weight: w, bias: b, padding: 1) + r
+        #expect(closeness(fused.scalars, plain.scalars, atol: 1e-5) <= 1)
+        let xl = Tensor.randn([n, 6], generator: &gen), wl = Tensor.randn([3, 6], generator: &gen)
+        let rl = Tensor.randn([n, 3], generator: &gen)
+        #expect(closeness(Tensor.linear(xl, weight: wl, residual: rl).scalars, (Tensor.linear(xl, weight: wl) + rl).scalars,
+                          atol: 1e-5) <= 1)
     }
 }

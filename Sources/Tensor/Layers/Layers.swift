@@ -17,7 +17,10 @@ public final class Linear: Module {
         self.bias = bias ? defaultInit([outFeatures], fanIn: inFeatures, generator: &generator) : nil
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { Tensor.linear(x, weight: weight, bias: bias) }
+    /// x·Wᵀ + b, plus `residual` inside the same GEMM if given.
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor {
+        Tensor.linear(x, weight: weight, bias: bias, residual: residual)
+    }
 
     public func visitParameters(_ v: inout ParameterVisitor) {
         v.parameter("weight", &weight)
@@ -40,8 +43,9 @@ public final class Conv2d: Module {
         self.padding = padding
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    /// The convolution, plus `residual` inside the same GEMM if given (a ResNet block's skip connection).
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor {
+        Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, residual: residual)
     }
 
     public func visitParameters(_ v: inout ParameterVisitor) {
