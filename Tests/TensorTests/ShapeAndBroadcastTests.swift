@@ -102,3 +102,18 @@ import TestSupport
         #expect(x.grad!.scalars == a.scalars)
     }
 }
+
+@Suite struct StackAndArgmaxTests {
+    @Test func stackAddsAnAxisAndSplitsGradients() {
+        let a = Tensor([1, 2]).requiringGrad(), b = Tensor([3, 4]).requiringGrad()
+        let s0 = Tensor.stack([a, b]), s1 = Tensor.stack([a, b], axis: -1)
+        #expect(s0.shape == [2, 2] && s0.scalars == [1, 2, 3, 4])
+        #expect(s1.shape == [2, 2] && s1.scalars == [1, 3, 2, 4])
+        (s1 * Tensor(shape: [2, 2], scalars: [1, 10, 100, 1000])).sum().backward()
+        #expect(a.grad!.scalars == [1, 100] && b.grad!.scalars == [10, 1000])
+    }
+
+    @Test func argmaxPicksTheFirstLargest() {
+        #expect(Tensor(shape: [2, 3], scalars: [1, 5, 5, -1, -3, -2]).argmax() == [1, 0])
+    }
+}

@@ -109,6 +109,18 @@ extension Tensor {
         }
     }
 
+    /// Joins equally shaped tensors along a new axis `axis` (`torch.stack`).
+    public static func stack(_ parts: [Tensor], axis: Int = 0) -> Tensor {
+        precondition(!parts.isEmpty, "stack of nothing")
+        let shape = parts[0].shape
+        precondition(parts.allSatisfy { $0.shape == shape }, "stack: shapes \(parts.map(\.shape)) differ")
+        let a = axis < 0 ? axis + shape.count + 1 : axis
+        precondition(a >= 0 && a <= shape.count, "stack axis \(axis) out of range for shape \(shape)")
+        var expanded = shape
+        expanded.insert(1, at: a)
+        return concat(parts.map { $0.reshaped(expanded) }, axis: a)
+    }
+
     /// A copy when `self` is a view of `other`'s storage (a gradient must not alias another gradient).
     func contiguousCopyIfView(of other: Tensor) -> Tensor { storage === other.storage ? copied() : self }
 
