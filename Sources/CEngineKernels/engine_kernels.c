@@ -68,6 +68,27 @@ CLONES void ek_exp_inplace(float *p, ptrdiff_t n, float shift) {
     for (ptrdiff_t i = 0; i < n; i++) p[i] = fexp(p[i] - shift);
 }
 
+CLONES float ek_exp_inplace_sum(float *p, ptrdiff_t n, float shift) {
+    float acc[16] = {0};
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int j = 0; j < 16; j++) {
+            float e = fexp(p[i + j] - shift);
+            p[i + j] = e;
+            acc[j] += e;
+        }
+    }
+    float tail = 0;
+    for (; i < n; i++) {
+        float e = fexp(p[i] - shift);
+        p[i] = e;
+        tail += e;
+    }
+    float s = 0;
+    for (int j = 0; j < 16; j++) s += acc[j];
+    return s + tail;
+}
+
 CLONES void ek_sigmoid(const float *restrict x, float *restrict y, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) y[i] = fsigmoid(x[i]);
 }

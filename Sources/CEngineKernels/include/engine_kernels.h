@@ -7,6 +7,8 @@
 
 void ek_exp(const float *x, float *y, ptrdiff_t n, float shift);
 void ek_exp_inplace(float *p, ptrdiff_t n, float shift);
+// p[i] = e^(p[i] − shift), returning Σ p[i] summed in 16 fixed lanes then in order: the same bits for every clone.
+float ek_exp_inplace_sum(float *p, ptrdiff_t n, float shift);
 void ek_sigmoid(const float *x, float *y, ptrdiff_t n);
 void ek_tanh(const float *x, float *y, ptrdiff_t n);
 void ek_silu(const float *x, float *y, ptrdiff_t n);
