@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         // Drives the built `dbrun` binary on temporary pipelines.
-        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "TestSupport"]),
     ]
 )

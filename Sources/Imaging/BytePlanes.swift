@@ -17,7 +17,7 @@ struct BytePlanes {
             image.pixels.withUnsafeBufferPointer { src in
                 for i in 0..<src.count {
                     let s = src[i] * 255 + 0.5
-                    out[i] = s <= 0 ? 0 : (s >= 255 ? 255 : UInt8(s))
+                    out[i] = s > 0 ? (s < 255 ? UInt8(s) : 255) : 0  // NaN fails `s > 0`: 0, never a trap
                 }
             }
             count = image.pixels.count

@@ -47,7 +47,30 @@ enum EightBitResampler {
                             let s = src.baseAddress!, d = dst.baseAddress!, w = weights.baseAddress!
                             let stride = kernel.stride
                             parallelChunks(rows, work: rows * newWidth * stride) { range in
-                                for row in range {
+                                // Four rows at a time share each weight load and give four independent sums.
+                                var row = range.lowerBound
+                                while row + 4 <= range.upperBound {
+                                    let in0 = s + row * width, in1 = in0 + width, in2 = in1 + width, in3 = in2 + width
+                                    let out0 = d + row * newWidth
+                                    for x in 0..<newWidth {
+                                        let first = start[x]
+                                        let k = w + x * stride
+                                        var s0 = half, s1 = half, s2 = half, s3 = half
+                                        for i in 0..<count[x] {
+                                            let ki = k[i], j = first + i
+                                            s0 &+= Int32(in0[j]) &* ki
+                                            s1 &+= Int32(in1[j]) &* ki
+                                            s2 &+= Int32(in2[j]) &* ki
+                                            s3 &+= Int32(in3[j]) &* ki
+                                        }
+                                        out0[x] = clip(s0)
+                                        out0[x + newWidth] = clip(s1)
+                                        out0[x + 2 * newWidth] = clip(s2)
+                                        out0[x + 3 * newWidth] = clip(s3)
+                                    }
+                                    row += 4
+                                }
+                                while row < range.upperBound {
                                     let input = s + row * width
                                     let output = d + row * newWidth
                                     for x in 0..<newWidth {
@@ -57,6 +80,7 @@ enum EightBitResampler {
                                         for i in 0..<count[x] { sum &+= Int32(taps[i]) &* k[i] }
                                         output[x] = clip(sum)
                                     }
+                                    row += 1
                                 }
                             }
                         }

@@ -17,6 +17,11 @@ public enum ImageDecoder {
     {
         if data.isEmpty { throw ImageError(path: path, kind: .empty, reason: "empty file (0 bytes)") }
         guard let format = ImageFormat.sniff(data) else {
+            if let other = ImageFormat.otherFormat(data) {
+                throw ImageError(
+                    path: path, kind: .unsupported,
+                    reason: "\(other) image: only PNG and JPEG are read; convert it to JPEG or PNG first")
+            }
             throw ImageError(path: path, kind: .notAnImage, reason: "not a PNG or JPEG file (\(describeHead(data)))")
         }
         let result: Result<DecodedImage, ImageError> = data.withUnsafeBytes { raw in
@@ -83,7 +88,8 @@ public enum ImageDecoder {
                 reason: "file is \(size.intValue) bytes, beyond the limit of \(limits.maxFileBytes) bytes")
         }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            // Read, not mapped: a mapped file that shrinks while we decode would kill the process (SIGBUS).
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ImageError(path: path, kind: .io, reason: "cannot read: \(error.localizedDescription)")
         }

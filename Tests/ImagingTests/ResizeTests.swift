@@ -118,7 +118,7 @@ import Testing
         }
     }
 
-    @Test func nchwRoundTrips() {
+    @Test func nchwRoundTrips() throws {
         let a = Self.source.resized(width: 6, height: 4), b = a.flippedHorizontally()
         let batch = Image.batchNCHW([a, b], range: .signed)
         #expect(batch.count == 2 * 3 * 4 * 6)
@@ -130,5 +130,13 @@ import Testing
         }
         // Out-of-range model outputs are clamped.
         #expect(Image(planar: [-3, 3], width: 2, height: 1, channels: 1, range: .signed).pixels == [0, 1])
+        // NaN from a diverged model becomes black instead of trapping in the encoder.
+        let broken = Image(planar: [.nan, 0.5], width: 2, height: 1, channels: 1)
+        #expect(broken.pixels == [0, 0.5])
+        var raw = Image(width: 2, height: 1, channels: 3, pixels: [.nan, 1, .infinity, -.infinity, 0.5, 0])
+        #expect(raw.interleaved8Bit() == [0, 255, 128, 255, 0, 0])  // planar R = [nan, 1], G = [inf, -inf], B = [0.5, 0]
+        raw.pixels[0] = .nan
+        #expect(try PNGEncoder.encode(raw).count > 0)
+        #expect(raw.resized(width: 1, height: 1, filter: .box, precision: .eightBit).channels == 3)
     }
 }
