@@ -84,6 +84,8 @@ import TestSupport
         #expect(abs(Tensor([1, 2, 3, 4]).variance(axes: [0]).item - Float(5) / 3) < 1e-6)
         #expect(Tensor([-1, 0, 2]).relu().scalars == [0, 0, 2])
         #expect(Tensor([3, -4]).abs().scalars == [3, 4])
+        #expect(closeness(Tensor([0, Float.pi / 2]).sin().scalars, [0, 1], atol: 1e-6) <= 1)
+        #expect(closeness(Tensor([0, Float.pi]).cos().scalars, [1, -1], atol: 1e-6) <= 1)
         let up = Tensor(shape: [1, 1, 1, 2], scalars: [1, 2]).upsampleNearest2x()
         #expect(up.scalars == [1, 1, 2, 2, 1, 1, 2, 2])
         let conv = Tensor.conv2d(Tensor.ones([1, 1, 3, 3]), weight: Tensor.ones([1, 1, 3, 3]), padding: 1)

@@ -22,6 +22,7 @@ import TestSupport
         ("maximum", [[3, 4], [4]], { Tensor.maximum($0[0], $0[1]) }),
         ("scalar ops", [[5]], { (2 / ($0[0] * $0[0] + 1)) - 3 * $0[0] + 1 }),
         ("relu", [[6]], { ($0[0] + 0.05).relu() }),
+        ("sin and cos", [[7]], { $0[0].sin() * ($0[0] * 2).cos() }),
         ("dropout", [[50]], { var g = RandomGenerator(seed: 1); return $0[0].dropout(0.3, generator: &g) }),
         ("checkpoint", [[3, 4], [5, 4]], { x in checkpoint([x[0], x[1]]) { Tensor.linear($0[0], weight: $0[1]).geluTanh() } }),
         ("layer norm without affine", [[3, 6]], { Tensor.layerNorm($0[0], weight: nil, bias: nil) }),

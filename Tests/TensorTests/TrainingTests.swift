@@ -39,6 +39,7 @@ final class TinyConvNet: Module {
         #expect(net.namedParameters().map(\.name) == [
             "conv1.weight", "conv1.bias", "norm.weight", "norm.bias", "conv2.weight", "conv2.bias",
         ])
+        #expect(net.parameterCount == 8 * 2 * 9 + 8 + 8 + 8 + 2 * 8 * 9 + 2)
         net.setRequiresGrad(false) { $0.hasPrefix("conv1.") }
         #expect(net.trainableParameters().count == 4)
         // Strict load: round trip works, a missing key is named.

@@ -55,6 +55,10 @@ extension Tensor {
     public func rsqrt() -> Tensor { unary("rsqrt", RsqrtFunction()) }
     /// |x|; the gradient at 0 is 0, as in PyTorch.
     public func abs() -> Tensor { unary("abs", AbsFunction()) }
+    /// Sine (timestep embeddings).
+    public func sin() -> Tensor { unary("sin", SinFunction()) }
+    /// Cosine (timestep embeddings).
+    public func cos() -> Tensor { unary("cos", CosFunction()) }
     /// x limited to `[min, max]`; the gradient passes only where x is inside (ends included, as in PyTorch).
     public func clamp(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
         unary("clamp", ClampFunction(lo: lo, hi: hi))
@@ -81,6 +85,14 @@ struct RsqrtFunction: UnaryFunction {
 struct AbsFunction: UnaryFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.abs(x) }
     @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+}
+struct SinFunction: UnaryFunction {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { sinf(x) }
+    @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float { cosf(x) }
+}
+struct CosFunction: UnaryFunction {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { cosf(x) }
+    @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float { -sinf(x) }
 }
 struct ClampFunction: UnaryFunction {
     let lo: Float, hi: Float
