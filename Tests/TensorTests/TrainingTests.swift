@@ -64,18 +64,20 @@ final class TinyConvNet: Module {
             opt.step()
             opt.zeroGrad()
         }
-        #expect(last < 1e-3 * first, "loss \(first) → \(last)")
+        #expect(last < 1e-4 * first, "loss \(first) → \(last)")
     }
 
-    @Test func convNetFitsATeacherToNearZeroLoss() {
+    @Test func convNetFitsToNearZeroLoss() {
+        // 64 random targets, 314 parameters: the net can interpolate them exactly.
         var gen = RandomGenerator(seed: 2)
-        let teacher = TinyConvNet(generator: &gen)
         let student = TinyConvNet(generator: &gen)
-        let x = Tensor.randn([4, 2, 6, 6], generator: &gen)
-        let y = noGrad { teacher(x) }
+        let x = Tensor.randn([2, 2, 4, 4], generator: &gen)
+        let y = Tensor.randn([2, 2, 4, 4], generator: &gen)
         let opt = AdamW(student.namedParameters().map(\.tensor), learningRate: 1e-2, weightDecay: 0)
         var first: Float = 0, last: Float = 0
-        for step in 0..<300 {
+        let schedule = LearningRateSchedule.cosine(warmupSteps: 20, totalSteps: 600)
+        for step in 0..<600 {
+            opt.scaleLearningRates(by: schedule.factor(at: step))
             let loss = Tensor.mseLoss(student(x), y)
             if step == 0 { first = loss.item }
             last = loss.item
@@ -84,7 +86,7 @@ final class TinyConvNet: Module {
             opt.step()
             opt.zeroGrad()
         }
-        #expect(last < 1e-2 * first, "loss \(first) → \(last)")
+        #expect(last < 1e-4 * first, "loss \(first) → \(last)")
     }
 
     /// Three AdamW steps on shapes large enough that both the engine's loops and OpenBLAS use threads.
