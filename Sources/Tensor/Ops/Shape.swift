@@ -61,9 +61,8 @@ extension Tensor {
             out = Tensor(storage: storage, offset: offset + range.lowerBound * inner, shape: outShape)
         } else {
             out = Tensor.empty(outShape)
-            var st = StridedLayout.contiguousStrides(shape)
+            let st = StridedLayout.contiguousStrides(shape)
             let base = pointer + range.lowerBound * st[a]
-            st[a] = st[a]
             Tensor.stridedCopy(shape: outShape, src: base, srcStrides: st,
                                dst: out.pointer, dstStrides: StridedLayout.contiguousStrides(outShape))
         }
@@ -71,8 +70,7 @@ extension Tensor {
         let inShape = shape
         return out.recorded("slice", [self]) { g in
             let gi = Tensor.zeros(inShape)
-            var st = StridedLayout.contiguousStrides(inShape)
-            st[a] = st[a]
+            let st = StridedLayout.contiguousStrides(inShape)
             Tensor.stridedCopy(shape: g.shape, src: g.pointer, srcStrides: StridedLayout.contiguousStrides(g.shape),
                                dst: gi.pointer + range.lowerBound * st[a], dstStrides: st)
             return [gi]
