@@ -89,6 +89,14 @@ CLONES float ek_exp_inplace_sum(float *p, ptrdiff_t n, float shift) {
     return s + tail;
 }
 
+CLONES void ek_softmax_backward_row(float *restrict s, float *restrict dp, ptrdiff_t n, float lse, float dot) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float p = fexp(s[i] - lse);
+        s[i] = p;
+        dp[i] = p * (dp[i] - dot);
+    }
+}
+
 CLONES void ek_sigmoid(const float *restrict x, float *restrict y, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) y[i] = fsigmoid(x[i]);
 }

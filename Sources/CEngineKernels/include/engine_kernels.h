@@ -9,6 +9,9 @@ void ek_exp(const float *x, float *y, ptrdiff_t n, float shift);
 void ek_exp_inplace(float *p, ptrdiff_t n, float shift);
 // p[i] = e^(p[i] − shift), returning Σ p[i] summed in 16 fixed lanes then in order: the same bits for every clone.
 float ek_exp_inplace_sum(float *p, ptrdiff_t n, float shift);
+// Attention backward, one score row: s[j] = e^(s[j] − lse) (the probabilities), then
+// dp[j] = s[j]·(dp[j] − dot) (the score gradient), in one pass.
+void ek_softmax_backward_row(float *s, float *dp, ptrdiff_t n, float lse, float dot);
 void ek_sigmoid(const float *x, float *y, ptrdiff_t n);
 void ek_tanh(const float *x, float *y, ptrdiff_t n);
 void ek_silu(const float *x, float *y, ptrdiff_t n);
