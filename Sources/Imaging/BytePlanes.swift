@@ -43,6 +43,23 @@ struct BytePlanes {
         return Image(width: width, height: height, channels: channels, pixels: pixels)
     }
 
+    /// The window `columns` × `rows` (inside the image).
+    func cropped(columns: Range<Int>, rows: Range<Int>) -> BytePlanes {
+        var out = [UInt8](repeating: 0, count: channels * columns.count * rows.count)
+        bytes.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<channels {
+                    for (r, row) in rows.enumerated() {
+                        let from = src.baseAddress! + (c * height + row) * width + columns.lowerBound
+                        let to = dst.baseAddress! + (c * rows.count + r) * columns.count
+                        to.update(from: from, count: columns.count)
+                    }
+                }
+            }
+        }
+        return BytePlanes(width: columns.count, height: rows.count, channels: channels, bytes: out)
+    }
+
     func oriented(_ orientation: EXIFOrientation) -> BytePlanes {
         if orientation == .normal { return self }
         let (w, h, out) = reorient(bytes, width: width, height: height, channels: channels, orientation)

@@ -4,25 +4,34 @@
 /// Training samples made this way are the bytes the diffusers scripts feed their models, and integer sums on
 /// bytes are also the fastest way to shrink a 12-megapixel photo.
 enum EightBitResampler {
-    static func resize(_ image: Image, width newWidth: Int, height newHeight: Int, filter: ResamplingFilter) -> Image {
-        resize(BytePlanes(image), width: newWidth, height: newHeight, filter: filter).image()
-    }
-
-    static func resize(_ source: BytePlanes, width newWidth: Int, height newHeight: Int, filter: ResamplingFilter)
-        -> BytePlanes
-    {
+    /// The part `columns` × `rows` of `source` resized to `newWidth`×`newHeight` (see `Image.resized`).
+    static func resize(
+        _ source: BytePlanes, width newWidth: Int, height newHeight: Int, columns: Range<Int>? = nil,
+        rows: Range<Int>? = nil, filter: ResamplingFilter
+    ) -> BytePlanes {
+        let columns = columns ?? 0..<newWidth, rows = rows ?? 0..<newHeight
         var planes = source.bytes
         var width = source.width, height = source.height
         let channels = source.channels
         if newWidth != width {
-            let kernel = ResamplingKernel(inputSize: width, outputSize: newWidth, filter: filter)
-            planes = horizontal(planes, rows: channels * height, width: width, newWidth: newWidth, kernel: kernel)
-            width = newWidth
+            let kernel = ResamplingKernel(inputSize: width, outputSize: newWidth, filter: filter, outputs: columns)
+            planes = horizontal(planes, rows: channels * height, width: width, newWidth: columns.count, kernel: kernel)
+            width = columns.count
+        } else if columns.count != width {
+            let cropped = BytePlanes(width: width, height: height, channels: channels, bytes: planes)
+                .cropped(columns: columns, rows: 0..<height)
+            planes = cropped.bytes
+            width = columns.count
         }
         if newHeight != height {
-            let kernel = ResamplingKernel(inputSize: height, outputSize: newHeight, filter: filter)
-            planes = vertical(planes, channels: channels, width: width, height: height, newHeight: newHeight, kernel: kernel)
-            height = newHeight
+            let kernel = ResamplingKernel(inputSize: height, outputSize: newHeight, filter: filter, outputs: rows)
+            planes = vertical(planes, channels: channels, width: width, height: height, newHeight: rows.count, kernel: kernel)
+            height = rows.count
+        } else if rows.count != height {
+            let cropped = BytePlanes(width: width, height: height, channels: channels, bytes: planes)
+                .cropped(columns: 0..<width, rows: rows)
+            planes = cropped.bytes
+            height = rows.count
         }
         return BytePlanes(width: width, height: height, channels: channels, bytes: planes)
     }

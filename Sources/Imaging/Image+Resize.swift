@@ -13,12 +13,34 @@ extension Image {
     ) -> Image {
         precondition(newWidth > 0 && newHeight > 0, "resize to \(newWidth)×\(newHeight)")
         if newWidth == width && newHeight == height { return self }
+        return resized(width: newWidth, height: newHeight, columns: 0..<newWidth, rows: 0..<newHeight, filter: filter, precision: precision)
+    }
+
+    /// The part `columns` × `rows` of the image resized to `width`×`height`, computing only that part: the same
+    /// samples as resizing and then cropping (each output depends only on its own kernel), without ever holding
+    /// the whole resized image — which for a 1×5000 strip resized to a short side of 512 would be 2.6 M pixels
+    /// wide.
+    func resized(
+        width newWidth: Int, height newHeight: Int, columns: Range<Int>, rows: Range<Int>, filter: ResamplingFilter,
+        precision: ResamplingPrecision
+    ) -> Image {
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= newWidth && rows.lowerBound >= 0 && rows.upperBound <= newHeight)
         if precision == .eightBit {
-            return EightBitResampler.resize(self, width: newWidth, height: newHeight, filter: filter)
+            return EightBitResampler.resize(
+                BytePlanes(self), width: newWidth, height: newHeight, columns: columns, rows: rows, filter: filter
+            ).image()
         }
         var result = self
-        if newWidth != width { result = result.resampledHorizontally(to: newWidth, filter: filter) }
-        if newHeight != height { result = result.resampledVertically(to: newHeight, filter: filter) }
+        if newWidth != width {
+            result = result.resampledHorizontally(to: newWidth, columns: columns, filter: filter)
+        } else if columns.count != width {
+            result = result.cropped(x: columns.lowerBound, y: 0, width: columns.count, height: height)
+        }
+        if newHeight != height {
+            result = result.resampledVertically(to: newHeight, rows: rows, filter: filter)
+        } else if rows.count != height {
+            result = result.cropped(x: 0, y: rows.lowerBound, width: result.width, height: rows.count)
+        }
         return result
     }
 
@@ -46,8 +68,9 @@ extension Image {
         return resized(width: max(1, width / factor), height: max(1, height / factor), filter: filter)
     }
 
-    private func resampledHorizontally(to newWidth: Int, filter: ResamplingFilter) -> Image {
-        let kernel = ResamplingKernel(inputSize: width, outputSize: newWidth, filter: filter)
+    private func resampledHorizontally(to outputWidth: Int, columns: Range<Int>, filter: ResamplingFilter) -> Image {
+        let kernel = ResamplingKernel(inputSize: width, outputSize: outputWidth, filter: filter, outputs: columns)
+        let newWidth = columns.count
         let rows = channels * height  // planes are stacked rows
         let inWidth = width
         var out = [Float](repeating: 0, count: rows * newWidth)
@@ -104,8 +127,9 @@ extension Image {
         return Image(width: newWidth, height: height, channels: channels, pixels: out)
     }
 
-    private func resampledVertically(to newHeight: Int, filter: ResamplingFilter) -> Image {
-        let kernel = ResamplingKernel(inputSize: height, outputSize: newHeight, filter: filter)
+    private func resampledVertically(to outputHeight: Int, rows outputRows: Range<Int>, filter: ResamplingFilter) -> Image {
+        let kernel = ResamplingKernel(inputSize: height, outputSize: outputHeight, filter: filter, outputs: outputRows)
+        let newHeight = outputRows.count
         let w = width, h = height
         let rows = channels * newHeight
         var out = [Float](repeating: 0, count: rows * w)

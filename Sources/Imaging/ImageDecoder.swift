@@ -59,6 +59,17 @@ public enum ImageDecoder {
             let image = decoded.image.resizedShortSide(to: size, filter: filter, precision: .eightBit)
             return DecodedImage(image: image, info: decoded.info)
         }
+        let (planes, info) = try decodeJPEGBytes(data, path: path, limits: limits)
+        let (w, h) = Image.shortSideSize(width: planes.width, height: planes.height, size: size)
+        let resized = w == planes.width && h == planes.height
+            ? planes : EightBitResampler.resize(planes, width: w, height: h, filter: filter)
+        return DecodedImage(image: resized.image(), info: info)
+    }
+
+    /// A JPEG's upright RGB byte planes.
+    static func decodeJPEGBytes(_ data: Data, path: String, limits: DecodeLimits) throws(ImageError)
+        -> (BytePlanes, ImageInfo)
+    {
         let result: Result<(BytePlanes, ImageInfo), ImageError> = data.withUnsafeBytes { raw in
             do throws(ImageError) {
                 return .success(try JPEGDecoder.decodeBytes(raw, path: path, limits: limits))
@@ -66,11 +77,7 @@ public enum ImageDecoder {
                 return .failure(error)
             }
         }
-        let (planes, info) = try result.get()
-        let (w, h) = Image.shortSideSize(width: planes.width, height: planes.height, size: size)
-        let resized = w == planes.width && h == planes.height
-            ? planes : EightBitResampler.resize(planes, width: w, height: h, filter: filter)
-        return DecodedImage(image: resized.image(), info: info)
+        return try result.get()
     }
 
     /// Reads a whole file, refusing directories, unreadable paths and files beyond `limits.maxFileBytes`.

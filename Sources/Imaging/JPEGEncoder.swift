@@ -26,6 +26,7 @@ public enum JPEGEncoder {
         return Data(bytes: out!, count: size)
     }
 
+    /// Encodes and writes atomically, so a reader never sees half a file.
     public static func write(_ image: Image, to path: String, quality: Int = 90) throws(ImageError) {
         let data = try encode(image, quality: quality)
         do {

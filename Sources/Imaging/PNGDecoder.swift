@@ -41,37 +41,45 @@ enum PNGDecoder {
         let channels = Int(header.channels)
         let sixteen = header.bit_depth == 16
         let rowBytes = header.row_bytes
-        var planes = [Float](repeating: 0, count: width * height * 3)
         let converter = RowConverter(width: width, height: height, channels: channels, sixteenBit: sixteen)
-
-        if header.interlaced != 0 {
-            // Adam7 revisits every row once per pass: the whole image must be in memory.
-            var buffer = [UInt8](repeating: 0, count: rowBytes * height)
-            let status = buffer.withUnsafeMutableBufferPointer { dbr_png_read_image(handle, $0.baseAddress, rowBytes, &err) }
-            if status != 0 { throw failure(err, path: path) }
-            buffer.withUnsafeBytes { raw in
-                planes.withUnsafeMutableBufferPointer { out in
+        // Left uninitialised (every sample is written before use): a file that claims more rows than it holds
+        // fails having touched only the memory of the rows it had.
+        var problem: ImageError?
+        let planes = [Float](unsafeUninitializedCapacity: width * height * 3) { out, initialized in
+            initialized = 0
+            if header.interlaced != 0 {
+                // Adam7 revisits every row once per pass: the whole image must be in memory.
+                var buffer = [UInt8](repeating: 0, count: rowBytes * height)
+                let status = buffer.withUnsafeMutableBufferPointer { dbr_png_read_image(handle, $0.baseAddress, rowBytes, &err) }
+                if status != 0 {
+                    problem = failure(err, path: path)
+                    return
+                }
+                buffer.withUnsafeBytes { raw in
                     for y in 0..<height { converter.convert(row: raw.baseAddress! + y * rowBytes, y: y, into: out) }
                 }
-            }
-        } else {
-            let batch = max(1, min(height, (1 << 20) / max(rowBytes, 1)))
-            var buffer = [UInt8](repeating: 0, count: rowBytes * batch)
-            var y = 0
-            while y < height {
-                let count = min(batch, height - y)
-                let status = buffer.withUnsafeMutableBufferPointer {
-                    dbr_png_read_rows(handle, $0.baseAddress, rowBytes, UInt32(count), &err)
-                }
-                if status != 0 { throw failure(err, path: path) }
-                buffer.withUnsafeBytes { raw in
-                    planes.withUnsafeMutableBufferPointer { out in
+            } else {
+                let batch = max(1, min(height, (1 << 20) / max(rowBytes, 1)))
+                var buffer = [UInt8](repeating: 0, count: rowBytes * batch)
+                var y = 0
+                while y < height {
+                    let count = min(batch, height - y)
+                    let status = buffer.withUnsafeMutableBufferPointer {
+                        dbr_png_read_rows(handle, $0.baseAddress, rowBytes, UInt32(count), &err)
+                    }
+                    if status != 0 {
+                        problem = failure(err, path: path)
+                        return
+                    }
+                    buffer.withUnsafeBytes { raw in
                         for r in 0..<count { converter.convert(row: raw.baseAddress! + r * rowBytes, y: y + r, into: out) }
                     }
+                    y += count
                 }
-                y += count
             }
+            initialized = width * height * 3
         }
+        if let problem { throw problem }
         var exif = [UInt8](repeating: 0, count: 1 << 16)
         var exifLength = 0
         if dbr_png_finish(handle, &exif, exif.count, &exifLength, &err) != 0 { throw failure(err, path: path) }
