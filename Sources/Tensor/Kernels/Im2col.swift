@@ -20,11 +20,12 @@ struct ConvGeometry {
 
     /// Unfolds image `x` (C×H×W) into `col` (colRows × Ho·Wo, rows `ldCol` apart), zeros where the kernel
     /// overhangs.
-    func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, ldCol: Int? = nil) {
+    /// With `parallel: false` it runs on the calling thread (for callers already splitting over images).
+    func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, ldCol: Int? = nil, parallel: Bool = true) {
         let ld = ldCol ?? ho * wo
         let xs = UncheckedBox(UnsafeMutablePointer(mutating: x)), cs = UncheckedBox(col)
         let ho = ho, wo = wo
-        Parallel.forRanges(colRows, grain: Swift.max(1, 8192 / Swift.max(ho * wo, 1))) { rows in
+        Parallel.forRanges(colRows, grain: parallel ? Swift.max(1, 8192 / Swift.max(ho * wo, 1)) : Int.max) { rows in
             for row in rows {
                 let ch = row / (kh * kw), ky = (row / kw) % kh, kx = row % kw
                 let dst = cs.value + row * ld
@@ -48,11 +49,11 @@ struct ConvGeometry {
 
     /// Folds `col` back into image gradient `dx` (C×H×W), adding overlapping contributions. Each thread owns
     /// whole channels, and a channel's kernel offsets are added in a fixed order: deterministic.
-    func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, ldCol: Int? = nil) {
+    func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, ldCol: Int? = nil, parallel: Bool = true) {
         let ld = ldCol ?? ho * wo
         let cs = UncheckedBox(UnsafeMutablePointer(mutating: col)), ds = UncheckedBox(dx)
         let ho = ho, wo = wo
-        Parallel.forRanges(c, grain: Swift.max(1, 4096 / Swift.max(kh * kw * ho * wo, 1))) { chans in
+        Parallel.forRanges(c, grain: parallel ? Swift.max(1, 4096 / Swift.max(kh * kw * ho * wo, 1)) : Int.max) { chans in
             for ch in chans {
                 let dst = ds.value + ch * h * w
                 dst.update(repeating: 0, count: h * w)

@@ -80,14 +80,16 @@ extension Tensor {
     static func conv2dBatched(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, geo: ConvGeometry) -> Tensor {
         let n = x.shape[0], o = weight.shape[0], hw = geo.ho * geo.wo, kk = geo.colRows, inSize = geo.c * geo.h * geo.w
         let wide = n * hw
+        // Whole images per thread: each image's block of columns is written by one thread only.
         func unfold(_ src: Tensor, into col: Tensor) {
-            for img in 0..<n {
-                if geo.isPointwise {
-                    Tensor.stridedCopy(shape: [geo.c, hw], src: src.pointer + img * inSize, srcStrides: [hw, 1],
-                                       dst: col.pointer + img * hw, dstStrides: [wide, 1])
-                } else {
-                    geo.im2col(src.pointer + img * inSize, col.pointer + img * hw, ldCol: wide)
-                }
+            if geo.isPointwise {
+                Tensor.stridedCopy(shape: [geo.c, n, hw], src: src.pointer, srcStrides: [hw, inSize, 1],
+                                   dst: col.pointer, dstStrides: [wide, hw, 1])
+                return
+            }
+            let s = UncheckedBox(src.pointer), c = UncheckedBox(col.pointer)
+            Parallel.forRanges(n, grain: 1) { imgs in
+                for img in imgs { geo.im2col(s.value + img * inSize, c.value + img * hw, ldCol: wide, parallel: false) }
             }
         }
         let col = Tensor.empty([kk, wide])
@@ -132,12 +134,13 @@ extension Tensor {
                 GEMM.run(transA: true, transB: false, m: kk, n: wide, k: o, a: wc.pointer, lda: kk, b: gT.pointer, ldb: wide,
                          c: dcol.pointer, ldc: wide)
                 let gx = Tensor.empty(xc.shape)
-                for img in 0..<n {
-                    if geo.isPointwise {
-                        Tensor.stridedCopy(shape: [geo.c, hw], src: dcol.pointer + img * hw, srcStrides: [wide, 1],
-                                           dst: gx.pointer + img * inSize, dstStrides: [hw, 1])
-                    } else {
-                        geo.col2im(dcol.pointer + img * hw, gx.pointer + img * inSize, ldCol: wide)
+                if geo.isPointwise {
+                    Tensor.stridedCopy(shape: [geo.c, n, hw], src: dcol.pointer, srcStrides: [wide, hw, 1],
+                                       dst: gx.pointer, dstStrides: [hw, inSize, 1])
+                } else {
+                    let d = UncheckedBox(dcol.pointer), x = UncheckedBox(gx.pointer)
+                    Parallel.forRanges(n, grain: 1) { imgs in
+                        for img in imgs { geo.col2im(d.value + img * hw, x.value + img * inSize, ldCol: wide, parallel: false) }
                     }
                 }
                 grads[0] = gx
