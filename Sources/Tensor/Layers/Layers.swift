@@ -26,8 +26,9 @@ public final class Linear: Module {
         self.bias = bias ? defaultInit([outFeatures], fanIn: inFeatures, generator: &generator) : nil
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = Tensor.linear(x, weight: weight, bias: bias)
+    /// x·Wᵀ + b, plus `residual` inside the same GEMM if given; plus the adapter's output (LoRA) when one is set.
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor {
+        let y = Tensor.linear(x, weight: weight, bias: bias, residual: residual)
         guard let adapter else { return y }
         return y + adapter(x)
     }
@@ -55,8 +56,10 @@ public final class Conv2d: Module {
         self.padding = padding
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    /// The convolution, plus `residual` inside the same GEMM if given (a ResNet block's skip connection); plus the
+    /// adapter's output (LoRA) when one is set.
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor {
+        let y = Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, residual: residual)
         guard let adapter else { return y }
         return y + adapter(x)
     }
@@ -79,8 +82,9 @@ public final class GroupNorm: Module {
         self.eps = eps
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.groupNorm(x, groups: groups, weight: weight, bias: bias, eps: eps)
+    /// Normalises `x`, optionally followed by a fused activation (norm → SiLU in one pass).
+    public func callAsFunction(_ x: Tensor, activation: NormActivation = .none) -> Tensor {
+        Tensor.groupNorm(x, groups: groups, weight: weight, bias: bias, eps: eps, activation: activation)
     }
 
     public func visitParameters(_ v: inout ParameterVisitor) {

@@ -74,6 +74,9 @@ extension Module {
         return found
     }
 
+    /// The number of scalar parameters (all of them, trainable or not).
+    public var parameterCount: Int { namedParameters().reduce(0) { $0 + $1.tensor.count } }
+
     /// Parameters that currently require a gradient (what an optimizer should step).
     public func trainableParameters() -> [(name: String, tensor: Tensor)] {
         namedParameters().filter { $0.tensor.requiresGrad }
