@@ -36,6 +36,45 @@ import TestSupport
         }
     }
 
+    /// Runs `dbrun model run` and returns the output file.
+    func modelRun(_ model: TemporaryFolder, _ component: String, inputs: String) throws -> SafeTensorsFile {
+        let out = model.url.appendingPathComponent("out-\(component).safetensors").path
+        let result = try DBRunProcess.run(["model", "run", "--model", model.url.path, "--component", component,
+                                           "--inputs", inputs, "--output", out], in: model.url)
+        #expect(result.status == 0, "\(result.output)")
+        return try SafeTensorsFile(path: out)
+    }
+
+    @Test(arguments: ["sd_tiny", "upscaler_tiny"])
+    func unetMatchesDiffusers(_ fixture: String) throws {
+        let model = try modelFolder("unet", fixture: "unet/\(fixture)/unet")
+        let io = try SafeTensorsFile(path: Self.fixtures.appendingPathComponent("unet/\(fixture)/io.safetensors").path)
+        // The contract's names: timestep, and integer class labels.
+        var writer = SafeTensorsWriter()
+        for name in ["sample", "encoder_hidden_states"] { try writer.add(name, try io.tensor(name)) }
+        try writer.add("timestep", try io.tensor("timesteps"))
+        if io.contains("class_labels") {
+            try writer.add("class_labels", shape: [2], integers: try io.floats("class_labels").map { Int($0) })
+        }
+        let inputs = model.url.appendingPathComponent("in.safetensors").path
+        try writer.write(to: inputs)
+        let out = try modelRun(model, "unet", inputs: inputs)
+        #expect(try out.info("sample").shape == io.info("out").shape)
+        #expect(maxRelativeError(try out.floats("sample"), try io.floats("out")) < 1e-4)
+    }
+
+    @Test func vaeEncoderAndDecoderMatchDiffusers() throws {
+        let model = try modelFolder("vae", fixture: "vae/vae_tiny/vae")
+        let io = Self.fixtures.appendingPathComponent("vae/vae_tiny/io.safetensors").path
+        let expected = try SafeTensorsFile(path: io)
+        let decoded = try modelRun(model, "vae_decoder", inputs: io)
+        #expect(maxRelativeError(try decoded.floats("sample"), try expected.floats("decoded")) < 1e-4)
+        let encoded = try modelRun(model, "vae_encoder", inputs: io)
+        for name in ["mean", "logvar"] {
+            #expect(maxRelativeError(try encoded.floats(name), try expected.floats(name)) < 1e-4, "\(name)")
+        }
+    }
+
     @Test func missingComponentIsInvalidInput() throws {
         let model = try modelFolder("unet_elsewhere", fixture: "clip/text_quick_gelu")
         let io = Self.fixtures.appendingPathComponent("clip/text_quick_gelu/io.safetensors").path

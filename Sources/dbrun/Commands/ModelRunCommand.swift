@@ -72,8 +72,29 @@ enum ComponentRunner {
         switch component {
         case "text_encoder":
             return try CLIPTextModel(folder: try folder("text_encoder")).runComponent(inputs: inputs)
+        case "unet":
+            let unet = try UNet2DConditionModel.load(folder: try folder("unet"))
+            let classLabels = inputs.contains("class_labels") ? try numbers("class_labels", in: inputs).map { Int($0) } : nil
+            let sample = try noGrad {
+                try unet.forward(sample: try inputs.tensor("sample"), timesteps: try numbers("timestep", in: inputs),
+                                 encoderHiddenStates: try inputs.tensor("encoder_hidden_states"), classLabels: classLabels)
+            }
+            return ["sample": sample]
+        case "vae_decoder":
+            let vae = try AutoencoderKL.load(folder: try folder("vae"))
+            return ["sample": try noGrad { try vae.decode(try inputs.tensor("latent")) }]
+        case "vae_encoder":
+            let vae = try AutoencoderKL.load(folder: try folder("vae"))
+            let (mean, logvar) = try noGrad { try vae.encode(try inputs.tensor("sample")) }
+            return ["mean": mean, "logvar": logvar]
         default:
-            throw PipelineError.invalid("component \(component) is not available in this build yet")
+            throw PipelineError.invalid("unknown component \(component)")
         }
+    }
+
+    /// A float or integer tensor's values as floats (timesteps come either way).
+    static func numbers(_ name: String, in file: SafeTensorsFile) throws -> [Float] {
+        let info = try file.info(name)
+        return info.dtype.convertsToFloat ? try file.floats(name) : try file.integers(name).map(Float.init)
     }
 }
