@@ -10,7 +10,7 @@ struct DBRun: ParsableCommand {
         version: version,
         subcommands: [
             RunCommand.self, StatusCommand.self, WhyCommand.self, DagCommand.self, ValidateCommand.self,
-            CacheCommand.self, TokenizeCommand.self, ModelCommand.self, ImageCommand.self, BenchCommand.self,
+            CacheCommand.self, GenerateCommand.self, TokenizeCommand.self, ModelCommand.self, ImageCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

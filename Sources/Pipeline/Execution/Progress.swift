@@ -147,7 +147,8 @@ public final class StageProgress: @unchecked Sendable {
         abs(x) >= 1e-3 && abs(x) < 1e4 ? String(format: "%.4f", x) : String(format: "%.3e", x)
     }
 
-    static func duration(_ seconds: Double) -> String {
+    /// `m:ss`, or `h:mm:ss` past an hour.
+    public static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }

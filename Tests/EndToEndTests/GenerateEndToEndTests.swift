@@ -1,0 +1,36 @@
+import Diffusion
+import Foundation
+import Imaging
+import Testing
+import TestSupport
+
+/// `dbrun generate` on a tiny random Stable Diffusion folder: images of the right size, the same bytes for the
+/// same seed, and image i independent of how many are generated.
+@Suite struct GenerateEndToEndTests {
+    @Test func seededImagesAreReproducible() throws {
+        let folder = try TemporaryFolder("dbrun-generate")
+        let model = folder.url.appendingPathComponent("tiny-sd")
+        try TinyStableDiffusion.write(to: model)
+        func generate(_ out: String, _ extra: [String] = []) throws -> DBRunProcess.Result {
+            try DBRunProcess.run(["generate", "--model", model.path, "--prompt", "a photo of sks dog", "--steps", "3",
+                                  "--seed", "7", "--out", out] + extra, in: folder.url)
+        }
+        let one = try generate("one.png")
+        #expect(one.status == 0, "\(one.output)")
+        let image = try Image(contentsOf: folder.url.appendingPathComponent("one.png").path)
+        #expect(image.width == 16 && image.height == 16)
+
+        _ = try generate("again.png")
+        #expect(folder.read("one.png") == folder.read("again.png"), "same seed, same bytes")
+
+        let batch = try generate("batch.png", ["--count", "2"])
+        #expect(batch.status == 0, "\(batch.output)")
+        #expect(folder.read("batch-0.png") == folder.read("one.png"), "image 0 does not depend on the batch")
+        #expect(folder.read("batch-1.png") != folder.read("one.png"))
+        #expect(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("batch.png").path))
+
+        let bad = try generate("x.png", ["--scheduler", "eulr"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("unknown scheduler 'eulr'"))
+    }
+}
