@@ -29,6 +29,20 @@ import TestSupport
         #expect(folder.read("batch-1.png") != folder.read("one.png"))
         #expect(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("batch.png").path))
 
+        // Saved again by dbrun as a diffusers folder: the same model, so the same image.
+        let resaved = folder.url.appendingPathComponent("resaved")
+        try StableDiffusion(folder: model.path).save(folder: resaved.path)
+        #expect(FileManager.default.fileExists(atPath: resaved.appendingPathComponent("model_index.json").path))
+        let fromResaved = try DBRunProcess.run(["generate", "--model", resaved.path, "--prompt", "a photo of sks dog",
+                                                "--steps", "3", "--seed", "7", "--out", "resaved.png"], in: folder.url)
+        #expect(fromResaved.status == 0, "\(fromResaved.output)")
+        #expect(folder.read("resaved.png") == folder.read("one.png"))
+        // For scripts/reference/check_model_folder.py: keep a copy to load into diffusers.
+        if let keep = ProcessInfo.processInfo.environment["DBRUN_SD_ROUNDTRIP_DIR"] {
+            try? FileManager.default.removeItem(atPath: keep)
+            try FileManager.default.copyItem(at: resaved, to: URL(fileURLWithPath: keep))
+        }
+
         let bad = try generate("x.png", ["--scheduler", "eulr"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("unknown scheduler 'eulr'"))

@@ -21,6 +21,36 @@ public final class StableDiffusion {
         scheduler = try folder.scheduler(as: kind)
     }
 
+    /// Writes the model as a diffusers folder that `StableDiffusionPipeline.from_pretrained` loads: each component's
+    /// config and weights, the tokenizer and scheduler files as they came, and `model_index.json`.
+    public func save(folder path: String, as dtype: SafeTensorsDType = .float32) throws {
+        let root = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try textEncoder.save(folder: root.appendingPathComponent("text_encoder").path, as: dtype)
+        try unet.save(folder: root.appendingPathComponent("unet").path, as: dtype)
+        try vae.save(folder: root.appendingPathComponent("vae").path, as: dtype)
+        for component in ["tokenizer", "scheduler"] {
+            let source = URL(fileURLWithPath: folder.path).appendingPathComponent(component)
+            let target = root.appendingPathComponent(component)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(at: source, to: target)
+        }
+        let index: [String: Any] = [
+            "_class_name": "StableDiffusionPipeline",
+            "_diffusers_version": DiffusersFolder.diffusersVersion,
+            "text_encoder": ["transformers", "CLIPTextModel"],
+            "tokenizer": ["transformers", "CLIPTokenizer"],
+            "unet": ["diffusers", "UNet2DConditionModel"],
+            "vae": ["diffusers", "AutoencoderKL"],
+            "scheduler": ["diffusers", scheduler.config.kind.rawValue],
+            "safety_checker": [NSNull(), NSNull()],
+            "feature_extractor": [NSNull(), NSNull()],
+            "requires_safety_checker": false,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: index, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: root.appendingPathComponent("model_index.json"))
+    }
+
     /// How much the VAE shrinks an image per side (2 per down block after the first).
     public var vaeScale: Int { 1 << (vae.config.blockOutChannels.count - 1) }
 
