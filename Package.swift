@@ -24,8 +24,10 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
+        // Elementwise C kernels cloned per ISA (AVX-512/AVX2/baseline, picked at load time like OpenBLAS's).
+        .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
         // Engine: tensors, autodiff, kernels, optimizers. Knows nothing about models.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CEngineKernels"], swiftSettings: fastMath),
         // The C side of the image codecs: libpng/libjpeg calls wrapped under setjmp, so no longjmp crosses Swift.
         .target(name: "CImagingSupport", dependencies: ["CPNG", "CJPEG"]),
         // Images in and out, resizing, grids. Independent of the engine.
@@ -50,11 +52,11 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         // Drives the built `dbrun` binary on temporary pipelines.
-        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "TestSupport"]),
     ]
 )

@@ -203,8 +203,10 @@ static void jpeg_error_exit(j_common_ptr cinfo) {
 static void jpeg_emit_message(j_common_ptr cinfo, int level) {
     struct dbr_jpeg_error *e = (struct dbr_jpeg_error *)cinfo->err;
     if (level >= 0) return;  // trace messages
-    if (e->pub.msg_code == JWRN_JPEG_EOF) {
-        // libjpeg would carry on with the rest of the image painted grey; a truncated photo is not training data.
+    if (e->pub.msg_code == JWRN_JPEG_EOF || e->pub.msg_code == JWRN_HIT_MARKER) {
+        // The file, or its compressed image data, ends before the image does (a cut-off download, or a header
+        // claiming more pixels than were written). libjpeg would paint the rest grey and carry on; a
+        // half-grey photo is not training data, and stopping here bounds the time and memory such a file costs.
         snprintf(e->message, sizeof e->message, "truncated file (JPEG data ends before the image does)");
         longjmp(e->jump, 1);
     }

@@ -17,7 +17,7 @@ struct BytePlanes {
             image.pixels.withUnsafeBufferPointer { src in
                 for i in 0..<src.count {
                     let s = src[i] * 255 + 0.5
-                    out[i] = s <= 0 ? 0 : (s >= 255 ? 255 : UInt8(s))
+                    out[i] = s > 0 ? (s < 255 ? UInt8(s) : 255) : 0  // NaN fails `s > 0`: 0, never a trap
                 }
             }
             count = image.pixels.count
@@ -41,6 +41,23 @@ struct BytePlanes {
             count = bytes.count
         }
         return Image(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// The window `columns` × `rows` (inside the image).
+    func cropped(columns: Range<Int>, rows: Range<Int>) -> BytePlanes {
+        var out = [UInt8](repeating: 0, count: channels * columns.count * rows.count)
+        bytes.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<channels {
+                    for (r, row) in rows.enumerated() {
+                        let from = src.baseAddress! + (c * height + row) * width + columns.lowerBound
+                        let to = dst.baseAddress! + (c * rows.count + r) * columns.count
+                        to.update(from: from, count: columns.count)
+                    }
+                }
+            }
+        }
+        return BytePlanes(width: columns.count, height: rows.count, channels: channels, bytes: out)
     }
 
     func oriented(_ orientation: EXIFOrientation) -> BytePlanes {

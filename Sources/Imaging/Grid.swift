@@ -26,6 +26,7 @@ public struct GridOptions: Sendable, Equatable {
     }
 }
 
+/// Builds sample sheets (see `GridOptions`).
 public enum Grid {
     /// Tiles `images` (any sizes: each cell is as large as the largest tile, tiles centred in it) left to right,
     /// top to bottom. With `captions` (one per image, may be empty strings) a caption strip is added under each

@@ -17,10 +17,11 @@ extension Image {
     /// An image from CHW samples in `range`. Values are clamped to the range first, since model outputs
     /// overshoot it.
     public init(planar samples: [Float], width: Int, height: Int, channels: Int, range: ValueRange = .unit) {
+        // Written so NaN (a diverged model) becomes 0 rather than travelling on.
         let pixels: [Float]
         switch range {
-        case .unit: pixels = samples.map { min(max($0, 0), 1) }
-        case .signed: pixels = samples.map { (min(max($0, -1), 1) + 1) * 0.5 }
+        case .unit: pixels = samples.map { $0 > 0 ? ($0 < 1 ? $0 : 1) : 0 }
+        case .signed: pixels = samples.map { $0 > -1 ? ($0 < 1 ? ($0 + 1) * 0.5 : 1) : 0 }
         }
         self.init(width: width, height: height, channels: channels, pixels: pixels)
     }

@@ -13,12 +13,34 @@ extension Image {
     ) -> Image {
         precondition(newWidth > 0 && newHeight > 0, "resize to \(newWidth)×\(newHeight)")
         if newWidth == width && newHeight == height { return self }
+        return resized(width: newWidth, height: newHeight, columns: 0..<newWidth, rows: 0..<newHeight, filter: filter, precision: precision)
+    }
+
+    /// The part `columns` × `rows` of the image resized to `width`×`height`, computing only that part: the same
+    /// samples as resizing and then cropping (each output depends only on its own kernel), without ever holding
+    /// the whole resized image — which for a 1×5000 strip resized to a short side of 512 would be 2.6 M pixels
+    /// wide.
+    func resized(
+        width newWidth: Int, height newHeight: Int, columns: Range<Int>, rows: Range<Int>, filter: ResamplingFilter,
+        precision: ResamplingPrecision
+    ) -> Image {
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= newWidth && rows.lowerBound >= 0 && rows.upperBound <= newHeight)
         if precision == .eightBit {
-            return EightBitResampler.resize(self, width: newWidth, height: newHeight, filter: filter)
+            return EightBitResampler.resize(
+                BytePlanes(self), width: newWidth, height: newHeight, columns: columns, rows: rows, filter: filter
+            ).image()
         }
         var result = self
-        if newWidth != width { result = result.resampledHorizontally(to: newWidth, filter: filter) }
-        if newHeight != height { result = result.resampledVertically(to: newHeight, filter: filter) }
+        if newWidth != width {
+            result = result.resampledHorizontally(to: newWidth, columns: columns, filter: filter)
+        } else if columns.count != width {
+            result = result.cropped(x: columns.lowerBound, y: 0, width: columns.count, height: height)
+        }
+        if newHeight != height {
+            result = result.resampledVertically(to: newHeight, rows: rows, filter: filter)
+        } else if rows.count != height {
+            result = result.cropped(x: 0, y: rows.lowerBound, width: result.width, height: rows.count)
+        }
         return result
     }
 
@@ -46,8 +68,9 @@ extension Image {
         return resized(width: max(1, width / factor), height: max(1, height / factor), filter: filter)
     }
 
-    private func resampledHorizontally(to newWidth: Int, filter: ResamplingFilter) -> Image {
-        let kernel = ResamplingKernel(inputSize: width, outputSize: newWidth, filter: filter)
+    private func resampledHorizontally(to outputWidth: Int, columns: Range<Int>, filter: ResamplingFilter) -> Image {
+        let kernel = ResamplingKernel(inputSize: width, outputSize: outputWidth, filter: filter, outputs: columns)
+        let newWidth = columns.count
         let rows = channels * height  // planes are stacked rows
         let inWidth = width
         var out = [Float](repeating: 0, count: rows * newWidth)
@@ -59,7 +82,31 @@ extension Image {
                             let s = src.baseAddress!, d = dst.baseAddress!, w = weights.baseAddress!
                             let stride = kernel.stride
                             parallelChunks(rows, work: rows * newWidth * stride) { range in
-                                for row in range {
+                                // Four rows at a time share each weight load and give four independent sums.
+                                var row = range.lowerBound
+                                while row + 4 <= range.upperBound {
+                                    let in0 = s + row * inWidth, in1 = in0 + inWidth, in2 = in1 + inWidth
+                                    let in3 = in2 + inWidth
+                                    let out0 = d + row * newWidth
+                                    for x in 0..<newWidth {
+                                        let first = start[x]
+                                        let k = w + x * stride
+                                        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                                        for i in 0..<count[x] {
+                                            let ki = k[i], j = first + i
+                                            s0 += in0[j] * ki
+                                            s1 += in1[j] * ki
+                                            s2 += in2[j] * ki
+                                            s3 += in3[j] * ki
+                                        }
+                                        out0[x] = clampUnit(s0)
+                                        out0[x + newWidth] = clampUnit(s1)
+                                        out0[x + 2 * newWidth] = clampUnit(s2)
+                                        out0[x + 3 * newWidth] = clampUnit(s3)
+                                    }
+                                    row += 4
+                                }
+                                while row < range.upperBound {
                                     let input = s + row * inWidth
                                     let output = d + row * newWidth
                                     for x in 0..<newWidth {
@@ -67,8 +114,9 @@ extension Image {
                                         let k = w + x * stride
                                         var sum: Float = 0
                                         for i in 0..<count[x] { sum += taps[i] * k[i] }
-                                        output[x] = sum < 0 ? 0 : (sum > 1 ? 1 : sum)
+                                        output[x] = clampUnit(sum)
                                     }
+                                    row += 1
                                 }
                             }
                         }
@@ -79,8 +127,9 @@ extension Image {
         return Image(width: newWidth, height: height, channels: channels, pixels: out)
     }
 
-    private func resampledVertically(to newHeight: Int, filter: ResamplingFilter) -> Image {
-        let kernel = ResamplingKernel(inputSize: height, outputSize: newHeight, filter: filter)
+    private func resampledVertically(to outputHeight: Int, rows outputRows: Range<Int>, filter: ResamplingFilter) -> Image {
+        let kernel = ResamplingKernel(inputSize: height, outputSize: outputHeight, filter: filter, outputs: outputRows)
+        let newHeight = outputRows.count
         let w = width, h = height
         let rows = channels * newHeight
         var out = [Float](repeating: 0, count: rows * w)
@@ -108,10 +157,7 @@ extension Image {
                                             for x in 0..<w { output[x] += input[x] * ki }
                                         }
                                     }
-                                    for x in 0..<w {
-                                        let v = output[x]
-                                        output[x] = v < 0 ? 0 : (v > 1 ? 1 : v)
-                                    }
+                                    for x in 0..<w { output[x] = clampUnit(output[x]) }
                                 }
                             }
                         }
@@ -132,10 +178,22 @@ public enum ResamplingPrecision: String, Sendable, Codable {
     case eightBit
 }
 
-/// Runs `body` over `0..<count` split into contiguous chunks, on two threads when the work is large enough to
-/// pay for it (the target machines have 2 cores; more threads would only contend).
+/// Clamps to [0, 1], as PIL clips each pass to 0…255.
+@inline(__always)
+private func clampUnit(_ v: Float) -> Float { v < 0 ? 0 : (v > 1 ? 1 : v) }
+
+/// How many threads Imaging's loops (resizing) may use.
+public enum ImagingThreads {
+    /// At most 2 by default: the target machines have 2 cores, and more threads would only contend. Set it
+    /// once at start-up (e.g. to 1 to measure single-threaded, or when other work already fills the cores);
+    /// it is read without synchronisation.
+    nonisolated(unsafe) public static var maximum = min(2, ProcessInfo.processInfo.activeProcessorCount)
+}
+
+/// Runs `body` over `0..<count` split into contiguous chunks, on up to `ImagingThreads.maximum` threads when the
+/// work is large enough to pay for it.
 func parallelChunks(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    let threads = work > 2_000_000 ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
+    let threads = work > 2_000_000 ? max(1, ImagingThreads.maximum) : 1
     if threads <= 1 || count < 2 {
         body(0..<count)
         return

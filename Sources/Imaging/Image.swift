@@ -11,6 +11,7 @@ public struct Image: Sendable, Equatable {
     /// `channels * height * width` samples in CHW order.
     public var pixels: [Float]
 
+    /// Wraps existing CHW samples; traps when the count does not match the shape (a programming error).
     public init(width: Int, height: Int, channels: Int = 3, pixels: [Float]) {
         precondition(width >= 0 && height >= 0 && (1...4).contains(channels), "bad image shape \(channels)×\(height)×\(width)")
         precondition(pixels.count == width * height * channels, "pixel count \(pixels.count) != \(channels)×\(height)×\(width)")
@@ -52,7 +53,7 @@ public struct Image: Sendable, Equatable {
                     let base = c * plane
                     for i in 0..<plane {
                         let v = src[base + i] * 255 + 0.5
-                        dst[i * channels + c] = v <= 0 ? 0 : (v >= 255 ? 255 : UInt8(v))
+                        dst[i * channels + c] = v > 0 ? (v < 255 ? UInt8(v) : 255) : 0  // NaN: 0, never a trap
                     }
                 }
             }
@@ -73,5 +74,13 @@ public struct Image: Sendable, Equatable {
             }
         }
         self.init(width: width, height: height, channels: channels, pixels: pixels)
+    }
+}
+
+extension Image: CustomStringConvertible {
+    /// Shape and mean only: printing millions of samples (say, in a failed test) helps nobody.
+    public var description: String {
+        let mean = pixels.isEmpty ? 0 : pixels.reduce(0, +) / Float(pixels.count)
+        return "Image(\(width)×\(height), \(channels) channel\(channels == 1 ? "" : "s"), mean \(mean))"
     }
 }

@@ -29,6 +29,7 @@ public struct ImageCheckOptions: Sendable, Equatable {
 
 /// What `dbrun image check` found: one entry per file, plus warnings about the set as a whole.
 public struct ImageCheckReport: Sendable, Codable, Equatable {
+    /// One file: what training will see (size, orientation, colours) or why it cannot be read.
     public struct File: Sendable, Codable, Equatable {
         public var path: String
         public var ok: Bool
@@ -99,7 +100,11 @@ public struct ImageCheckReport: Sendable, Codable, Equatable {
 /// what training will see and what will go wrong, before hours are spent on it.
 public enum ImageCheck {
     /// Checks files and folders (a folder contributes the images `ImageFolder.list` finds in it).
-    public static func run(_ paths: [String], options: ImageCheckOptions = ImageCheckOptions()) -> ImageCheckReport {
+    /// `isCancelled` is polled between files (the CLI passes its Ctrl-C flag); once it returns true the
+    /// remaining files are left out of the report.
+    public static func run(
+        _ paths: [String], options: ImageCheckOptions = ImageCheckOptions(), isCancelled: () -> Bool = { false }
+    ) -> ImageCheckReport {
         var files: [ImageCheckReport.File] = []
         var setWarnings: [String] = []
         var targets: [String] = []
@@ -110,7 +115,7 @@ public enum ImageCheck {
                     let listing = try ImageFolder.list(path)
                     targets += listing.images
                     for skipped in listing.skipped {
-                        setWarnings.append("skipped \(skipped): not an image file extension (\(ImageFolder.imageExtensions.sorted().joined(separator: ", ")))")
+                        setWarnings.append("skipped \(skipped): not an image file, by its extension (training skips it too)")
                     }
                     if listing.images.isEmpty { setWarnings.append("no images in folder \(path)") }
                 } catch {
@@ -122,8 +127,12 @@ public enum ImageCheck {
         }
         var hashes: [(index: Int, hash: PerceptualHash)] = []
         for path in targets {
+            if isCancelled() { break }
             do {
-                let decoded = try ImageDecoder.decode(contentsOf: path, limits: options.limits)
+                // Decoded and resized to the training resolution, as training reads it (and, for a JPEG, in
+                // bytes: a folder of 12 MP photos is checked without 145 MB of floats per photo).
+                let decoded = try ImageDecoder.decode(
+                    contentsOf: path, shortSide: options.resolution, filter: .bilinear, limits: options.limits)
                 let hash = PerceptualHash(decoded.image)
                 hashes.append((files.count, hash))
                 files.append(describe(path, decoded, hash: hash, options: options))

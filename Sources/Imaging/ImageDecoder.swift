@@ -17,6 +17,11 @@ public enum ImageDecoder {
     {
         if data.isEmpty { throw ImageError(path: path, kind: .empty, reason: "empty file (0 bytes)") }
         guard let format = ImageFormat.sniff(data) else {
+            if let other = ImageFormat.otherFormat(data) {
+                throw ImageError(
+                    path: path, kind: .unsupported,
+                    reason: "\(other) image: only PNG and JPEG are read; convert it to JPEG or PNG first")
+            }
             throw ImageError(path: path, kind: .notAnImage, reason: "not a PNG or JPEG file (\(describeHead(data)))")
         }
         let result: Result<DecodedImage, ImageError> = data.withUnsafeBytes { raw in
@@ -54,6 +59,17 @@ public enum ImageDecoder {
             let image = decoded.image.resizedShortSide(to: size, filter: filter, precision: .eightBit)
             return DecodedImage(image: image, info: decoded.info)
         }
+        let (planes, info) = try decodeJPEGBytes(data, path: path, limits: limits)
+        let (w, h) = Image.shortSideSize(width: planes.width, height: planes.height, size: size)
+        let resized = w == planes.width && h == planes.height
+            ? planes : EightBitResampler.resize(planes, width: w, height: h, filter: filter)
+        return DecodedImage(image: resized.image(), info: info)
+    }
+
+    /// A JPEG's upright RGB byte planes.
+    static func decodeJPEGBytes(_ data: Data, path: String, limits: DecodeLimits) throws(ImageError)
+        -> (BytePlanes, ImageInfo)
+    {
         let result: Result<(BytePlanes, ImageInfo), ImageError> = data.withUnsafeBytes { raw in
             do throws(ImageError) {
                 return .success(try JPEGDecoder.decodeBytes(raw, path: path, limits: limits))
@@ -61,11 +77,7 @@ public enum ImageDecoder {
                 return .failure(error)
             }
         }
-        let (planes, info) = try result.get()
-        let (w, h) = Image.shortSideSize(width: planes.width, height: planes.height, size: size)
-        let resized = w == planes.width && h == planes.height
-            ? planes : EightBitResampler.resize(planes, width: w, height: h, filter: filter)
-        return DecodedImage(image: resized.image(), info: info)
+        return try result.get()
     }
 
     /// Reads a whole file, refusing directories, unreadable paths and files beyond `limits.maxFileBytes`.
@@ -83,7 +95,8 @@ public enum ImageDecoder {
                 reason: "file is \(size.intValue) bytes, beyond the limit of \(limits.maxFileBytes) bytes")
         }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            // Read, not mapped: a mapped file that shrinks while we decode would kill the process (SIGBUS).
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ImageError(path: path, kind: .io, reason: "cannot read: \(error.localizedDescription)")
         }

@@ -3,6 +3,7 @@
 /// Every decoder failure ends here rather than in a crash, so `dbrun image check` can list all bad files in one
 /// run and the CLI can map them to exit code 2 (invalid input).
 public struct ImageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The class of failure, for callers (and tests) that react differently to, say, a bomb and a typo.
     public enum Kind: String, Sendable, Codable {
         /// The file could not be opened or read (missing, a directory, permissions).
         case io
@@ -35,4 +36,9 @@ public struct ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(path): \(reason)" }
+}
+
+/// The NUL-terminated message the C codec layer wrote into `err`.
+func cMessage(_ err: [CChar]) -> String {
+    String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -3,8 +3,12 @@ import Foundation
 /// Which files in a folder are training images: the one rule shared by `dbrun image check` and the stages
 /// that read instance and class images, so the check sees what training will see.
 public enum ImageFolder {
-    /// File name extensions read as images (case-insensitive). Hidden files are never images.
-    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "jpe", "jfif"]
+    /// File name extensions read as images (case-insensitive). Hidden files are never images. Formats we do not
+    /// decode (HEIC, WebP, …) are listed too, so a phone's HEIC photo is an error that says so rather than a
+    /// file silently left out of training.
+    public static let imageExtensions: Set<String> = [
+        "png", "jpg", "jpeg", "jpe", "jfif", "heic", "heif", "avif", "webp", "gif", "bmp", "tif", "tiff",
+    ]
 
     /// The images directly inside `folder`, sorted by name (byte order, so every machine agrees), and the
     /// other visible files, which are skipped. Throws `ImageError` when the folder cannot be listed.

@@ -11,6 +11,26 @@ public enum ImageFormat: String, Sendable, Codable {
         if head.count >= 3, head[0] == 0xFF, head[1] == 0xD8, head[2] == 0xFF { return .jpeg }
         return nil
     }
+
+    /// Names other image formats people try to train on (iPhones save HEIC by default), so the error can say
+    /// what the file is and what to do instead of calling it garbage.
+    public static func otherFormat<C: Collection>(_ bytes: C) -> String? where C.Element == UInt8 {
+        let head = Array(bytes.prefix(16))
+        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
+            head.count >= offset + prefix.count && Array(head[offset..<offset + prefix.count]) == prefix
+        }
+        if starts(Array("ftyp".utf8), at: 4) {
+            let brand = head.count >= 12 ? String(decoding: head[8..<12], as: UTF8.self) : ""
+            if brand.hasPrefix("avi") { return "AVIF" }
+            if ["heic", "heix", "hevc", "heim", "heis", "mif1", "msf1"].contains(brand) { return "HEIC/HEIF" }
+            return nil
+        }
+        if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return "WebP" }
+        if starts(Array("GIF8".utf8)) { return "GIF" }
+        if starts(Array("BM".utf8)) && head.count >= 14 { return "BMP" }
+        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return "TIFF" }
+        return nil
+    }
 }
 
 /// What a decoder learned about a file besides its pixels: what `dbrun image check` reports.

@@ -53,17 +53,26 @@ enum JPEGDecoder {
         let batch = 16
         var buffer = [UInt8](repeating: 0, count: rowBytes * batch)
         let plane = width * height
-        var planes = [UInt8](repeating: 0, count: plane * 3)
-        var y = 0
-        while y < height {
-            var got: UInt32 = 0
-            let status = buffer.withUnsafeMutableBufferPointer {
-                dbr_jpeg_read_rows(handle, $0.baseAddress, rowBytes, UInt32(min(batch, height - y)), &got, &err)
-            }
-            if status != 0 { throw failure(err, path: path) }
-            if got == 0 { throw ImageError(path: path, kind: .corrupt, reason: "JPEG: decoder returned no rows") }
-            buffer.withUnsafeBytes { raw in
-                planes.withUnsafeMutableBufferPointer { out in
+        // Left uninitialised: the pages of a file that claims a large size but holds little data are never
+        // touched, so such a file costs memory only for the rows it really contains before it fails.
+        var problem: ImageError?
+        let planes = [UInt8](unsafeUninitializedCapacity: plane * 3) { out, count in
+            count = 0
+            var y = 0
+            while y < height {
+                var got: UInt32 = 0
+                let status = buffer.withUnsafeMutableBufferPointer {
+                    dbr_jpeg_read_rows(handle, $0.baseAddress, rowBytes, UInt32(min(batch, height - y)), &got, &err)
+                }
+                if status != 0 {
+                    problem = failure(err, path: path)
+                    return
+                }
+                if got == 0 {
+                    problem = ImageError(path: path, kind: .corrupt, reason: "JPEG: decoder returned no rows")
+                    return
+                }
+                buffer.withUnsafeBytes { raw in
                     let src = raw.bindMemory(to: UInt8.self).baseAddress!
                     for r in 0..<Int(got) {
                         let row = src + r * rowBytes
@@ -80,21 +89,24 @@ enum JPEGDecoder {
                         }
                     }
                 }
+                y += Int(got)
             }
-            y += Int(got)
-        }
-        if dbr_jpeg_finish(handle, &err) != 0 { throw failure(err, path: path) }
-        if components == 1 {
-            planes.withUnsafeMutableBufferPointer { out in
+            if dbr_jpeg_finish(handle, &err) != 0 {
+                problem = failure(err, path: path)
+                return
+            }
+            if components == 1 {
                 (out.baseAddress! + plane).update(from: out.baseAddress!, count: plane)
                 (out.baseAddress! + 2 * plane).update(from: out.baseAddress!, count: plane)
             }
+            count = plane * 3
         }
+        if let problem { throw problem }
         var first = [CChar](repeating: 0, count: Int(DBR_ERR_LEN))
         let warningCount = dbr_jpeg_warnings(handle, &first)
         var warnings: [String] = []
         if warningCount > 0 {
-            warnings.append("JPEG data is damaged but decodable (\(warningCount) warning(s), first: \(PNGDecoder.text(first)))")
+            warnings.append("JPEG data is damaged but decodable (\(warningCount) warning(s), first: \(cMessage(first)))")
         }
         let orientation = JPEGMarkers.exifPayload(data).flatMap { EXIFOrientation.parse(exif: $0) } ?? .normal
         let info = ImageInfo(
@@ -105,13 +117,13 @@ enum JPEGDecoder {
     }
 
     static func failure(_ err: [CChar], path: String) -> ImageError {
-        let message = PNGDecoder.text(err)
+        let message = cMessage(err)
         let kind: ImageError.Kind
         if message.hasPrefix("truncated") {
             kind = .truncated
         } else if message.hasPrefix("not a JPEG") {
             kind = .notAnImage
-        } else if message.hasPrefix("too many progressive scans") {
+        } else if message.hasPrefix("too many progressive scans") || message.hasPrefix("Unsupported") {
             kind = .unsupported
         } else if message.contains("too large") || message.contains("Maximum supported image dimension") {
             kind = .tooLarge

@@ -12,10 +12,19 @@ enum PNGDecoder {
     {
         // The header sits at a fixed place (signature, IHDR length and tag, width, height): check the declared
         // size before libpng sees it, for a plain message.
-        if data.count >= 24, Array(data[12..<16]) == Array("IHDR".utf8) {
+        if data.count >= 26, Array(data[12..<16]) == Array("IHDR".utf8) {
             let w = data[16..<20].reduce(0) { $0 << 8 | Int($1) }
             let h = data[20..<24].reduce(0) { $0 << 8 | Int($1) }
             if w > 0 && h > 0 { try limits.check(width: w, height: h, path: path) }
+            // Deflate expands at most 1032:1, so a file this small cannot hold that many pixels: a bomb within
+            // the limits (or a badly truncated file), refused before the pixel buffer is allocated.
+            let samples = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][Int(data[25])] ?? 1
+            let packedBytes = Double(w) * Double(h) * Double(samples * Int(data[24])) / 8
+            if packedBytes > Double(data.count) * 1032 {
+                throw ImageError(
+                    path: path, kind: .truncated,
+                    reason: "PNG: \(data.count) bytes cannot hold the declared \(w)×\(h) pixels (truncated, or a decompression bomb)")
+            }
         }
         var err = [CChar](repeating: 0, count: Int(DBR_ERR_LEN))
         var handle: OpaquePointer?
@@ -32,37 +41,45 @@ enum PNGDecoder {
         let channels = Int(header.channels)
         let sixteen = header.bit_depth == 16
         let rowBytes = header.row_bytes
-        var planes = [Float](repeating: 0, count: width * height * 3)
         let converter = RowConverter(width: width, height: height, channels: channels, sixteenBit: sixteen)
-
-        if header.interlaced != 0 {
-            // Adam7 revisits every row once per pass: the whole image must be in memory.
-            var buffer = [UInt8](repeating: 0, count: rowBytes * height)
-            let status = buffer.withUnsafeMutableBufferPointer { dbr_png_read_image(handle, $0.baseAddress, rowBytes, &err) }
-            if status != 0 { throw failure(err, path: path) }
-            buffer.withUnsafeBytes { raw in
-                planes.withUnsafeMutableBufferPointer { out in
+        // Left uninitialised (every sample is written before use): a file that claims more rows than it holds
+        // fails having touched only the memory of the rows it had.
+        var problem: ImageError?
+        let planes = [Float](unsafeUninitializedCapacity: width * height * 3) { out, initialized in
+            initialized = 0
+            if header.interlaced != 0 {
+                // Adam7 revisits every row once per pass: the whole image must be in memory.
+                var buffer = [UInt8](repeating: 0, count: rowBytes * height)
+                let status = buffer.withUnsafeMutableBufferPointer { dbr_png_read_image(handle, $0.baseAddress, rowBytes, &err) }
+                if status != 0 {
+                    problem = failure(err, path: path)
+                    return
+                }
+                buffer.withUnsafeBytes { raw in
                     for y in 0..<height { converter.convert(row: raw.baseAddress! + y * rowBytes, y: y, into: out) }
                 }
-            }
-        } else {
-            let batch = max(1, min(height, (1 << 20) / max(rowBytes, 1)))
-            var buffer = [UInt8](repeating: 0, count: rowBytes * batch)
-            var y = 0
-            while y < height {
-                let count = min(batch, height - y)
-                let status = buffer.withUnsafeMutableBufferPointer {
-                    dbr_png_read_rows(handle, $0.baseAddress, rowBytes, UInt32(count), &err)
-                }
-                if status != 0 { throw failure(err, path: path) }
-                buffer.withUnsafeBytes { raw in
-                    planes.withUnsafeMutableBufferPointer { out in
+            } else {
+                let batch = max(1, min(height, (1 << 20) / max(rowBytes, 1)))
+                var buffer = [UInt8](repeating: 0, count: rowBytes * batch)
+                var y = 0
+                while y < height {
+                    let count = min(batch, height - y)
+                    let status = buffer.withUnsafeMutableBufferPointer {
+                        dbr_png_read_rows(handle, $0.baseAddress, rowBytes, UInt32(count), &err)
+                    }
+                    if status != 0 {
+                        problem = failure(err, path: path)
+                        return
+                    }
+                    buffer.withUnsafeBytes { raw in
                         for r in 0..<count { converter.convert(row: raw.baseAddress! + r * rowBytes, y: y + r, into: out) }
                     }
+                    y += count
                 }
-                y += count
             }
+            initialized = width * height * 3
         }
+        if let problem { throw problem }
         var exif = [UInt8](repeating: 0, count: 1 << 16)
         var exifLength = 0
         if dbr_png_finish(handle, &exif, exif.count, &exifLength, &err) != 0 { throw failure(err, path: path) }
@@ -86,13 +103,8 @@ enum PNGDecoder {
         return DecodedImage(image: image.oriented(orientation), info: info)
     }
 
-    /// The NUL-terminated message the C side wrote.
-    static func text(_ err: [CChar]) -> String {
-        String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     static func failure(_ err: [CChar], path: String) -> ImageError {
-        let message = text(err)
+        let message = cMessage(err)
         let kind: ImageError.Kind
         if message.hasPrefix("truncated") {
             kind = .truncated
@@ -104,66 +116,5 @@ enum PNGDecoder {
             kind = .corrupt
         }
         return ImageError(path: path, kind: kind, reason: "PNG: \(message)")
-    }
-}
-
-/// Turns one decoded row of 1–4 interleaved 8/16-bit channels into the three float planes, compositing alpha
-/// on white. Gray rows fill all three planes.
-struct RowConverter {
-    let width: Int
-    let plane: Int
-    let channels: Int
-    let sixteenBit: Bool
-
-    init(width: Int, height: Int, channels: Int, sixteenBit: Bool) {
-        self.width = width
-        self.plane = width * height
-        self.channels = channels
-        self.sixteenBit = sixteenBit
-    }
-
-    func convert(row: UnsafeRawPointer, y: Int, into out: UnsafeMutableBufferPointer<Float>) {
-        let r = out.baseAddress! + y * width
-        let g = r + plane
-        let b = g + plane
-        if sixteenBit {
-            convert(row.assumingMemoryBound(to: UInt16.self), scale: 1 / 65535, r, g, b)
-        } else {
-            convert(row.assumingMemoryBound(to: UInt8.self), scale: 1 / 255, r, g, b)
-        }
-    }
-
-    @inline(__always)
-    private func convert<T: BinaryInteger>(
-        _ s: UnsafePointer<T>, scale: Float, _ r: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-        _ b: UnsafeMutablePointer<Float>
-    ) {
-        switch channels {
-        case 1:
-            for x in 0..<width {
-                let v = Float(s[x]) * scale
-                r[x] = v; g[x] = v; b[x] = v
-            }
-        case 2:
-            for x in 0..<width {
-                let a = Float(s[2 * x + 1]) * scale
-                let v = Float(s[2 * x]) * scale * a + (1 - a)
-                r[x] = v; g[x] = v; b[x] = v
-            }
-        case 3:
-            for x in 0..<width {
-                r[x] = Float(s[3 * x]) * scale
-                g[x] = Float(s[3 * x + 1]) * scale
-                b[x] = Float(s[3 * x + 2]) * scale
-            }
-        default:
-            for x in 0..<width {
-                let a = Float(s[4 * x + 3]) * scale
-                let white = 1 - a
-                r[x] = Float(s[4 * x]) * scale * a + white
-                g[x] = Float(s[4 * x + 1]) * scale * a + white
-                b[x] = Float(s[4 * x + 2]) * scale * a + white
-            }
-        }
     }
 }

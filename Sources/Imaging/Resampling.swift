@@ -71,17 +71,20 @@ struct ResamplingKernel {
 
     /// PIL's construction: centre of output `i` at `(i + 0.5) * scale` in input coordinates, taps from
     /// `round(centre - support)` to `round(centre + support)` clipped to the image, weights normalised to sum 1.
-    init(inputSize: Int, outputSize: Int, filter: ResamplingFilter) {
+    /// Only the outputs in `outputs` (all by default) are computed; entry 0 is `outputs.lowerBound`. Each
+    /// output's weights depend only on its own position, so a window of outputs equals the same part of all.
+    init(inputSize: Int, outputSize: Int, filter: ResamplingFilter, outputs: Range<Int>? = nil) {
+        let outputs = outputs ?? 0..<outputSize
         let scale = Double(inputSize) / Double(outputSize)
         let filterScale = max(scale, 1)
         let support = filter.support * filterScale
         let stride = Int(support.rounded(.up)) * 2 + 1
-        var start = [Int](repeating: 0, count: outputSize)
-        var count = [Int](repeating: 0, count: outputSize)
-        var weights = [Float](repeating: 0, count: outputSize * stride)
-        var fixedWeights = [Int32](repeating: 0, count: outputSize * stride)
+        var start = [Int](repeating: 0, count: outputs.count)
+        var count = [Int](repeating: 0, count: outputs.count)
+        var weights = [Float](repeating: 0, count: outputs.count * stride)
+        var fixedWeights = [Int32](repeating: 0, count: outputs.count * stride)
         var taps = [Double](repeating: 0, count: stride)
-        for i in 0..<outputSize {
+        for (o, i) in outputs.enumerated() {
             let center = (Double(i) + 0.5) * scale
             // C's (int) truncation, as in PIL; negative values are clipped to 0 right after.
             let low = max(Int(center - support + 0.5), 0)
@@ -95,11 +98,11 @@ struct ResamplingKernel {
             }
             for k in 0..<n {
                 let w = total != 0 ? taps[k] / total : taps[k]
-                weights[i * stride + k] = Float(w)
-                fixedWeights[i * stride + k] = Int32(w * Double(1 << Self.precisionBits) + (w < 0 ? -0.5 : 0.5))
+                weights[o * stride + k] = Float(w)
+                fixedWeights[o * stride + k] = Int32(w * Double(1 << Self.precisionBits) + (w < 0 ? -0.5 : 0.5))
             }
-            start[i] = low
-            count[i] = n
+            start[o] = low
+            count[o] = n
         }
         self.start = start
         self.count = count

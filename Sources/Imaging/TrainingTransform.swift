@@ -28,8 +28,21 @@ public struct TrainingTransform: Sendable, Equatable {
     }
 
     /// The transformed square image. With `centerCrop` and no `randomFlip` the seed is unused.
+    ///
+    /// Only the crop window of the resized image is computed (the same samples as resizing everything and then
+    /// cropping), so a long strip of an image costs no more than a square one.
     public func apply(_ image: Image, seed: UInt64 = 0) -> Image {
-        finish(image.resizedShortSide(to: resolution, filter: filter, precision: precision), seed: seed)
+        var rng = SplitMix64(seed: seed)
+        let (w, h) = Image.shortSideSize(width: image.width, height: image.height, size: resolution)
+        let (columns, rows) = window(width: w, height: h, rng: &rng)
+        var out: Image
+        if w == image.width && h == image.height {
+            out = image.cropped(x: columns.lowerBound, y: rows.lowerBound, width: resolution, height: resolution)
+        } else {
+            out = image.resized(width: w, height: h, columns: columns, rows: rows, filter: filter, precision: precision)
+        }
+        if randomFlip && rng.coin() { out = out.flippedHorizontally() }
+        return out
     }
 
     /// Reads a file and transforms it; the same result as `apply(Image(contentsOf: path), seed:)`, but with
@@ -37,18 +50,30 @@ public struct TrainingTransform: Sendable, Equatable {
     public func load(contentsOf path: String, seed: UInt64 = 0, limits: DecodeLimits = .default) throws(ImageError)
         -> Image
     {
-        guard precision == .eightBit else { return apply(try Image(contentsOf: path, limits: limits), seed: seed) }
-        let resized = try ImageDecoder.decode(contentsOf: path, shortSide: resolution, filter: filter, limits: limits)
-        return finish(resized.image, seed: seed)
-    }
-
-    private func finish(_ resized: Image, seed: UInt64) -> Image {
+        let data = try ImageDecoder.readFile(path, limits: limits)
+        guard precision == .eightBit, ImageFormat.sniff(data) == .jpeg else {
+            return apply(try ImageDecoder.decode(data, path: path, limits: limits).image, seed: seed)
+        }
+        let planes = try ImageDecoder.decodeJPEGBytes(data, path: path, limits: limits).0
         var rng = SplitMix64(seed: seed)
-        var out =
-            centerCrop
-            ? resized.centerCropped(width: resolution, height: resolution)
-            : resized.randomCropped(width: resolution, height: resolution, using: &rng)
+        let (w, h) = Image.shortSideSize(width: planes.width, height: planes.height, size: resolution)
+        let (columns, rows) = window(width: w, height: h, rng: &rng)
+        var out = EightBitResampler.resize(planes, width: w, height: h, columns: columns, rows: rows, filter: filter).image()
         if randomFlip && rng.coin() { out = out.flippedHorizontally() }
         return out
+    }
+
+    /// The crop window in the resized image: torchvision's `CenterCrop` offsets, or a seeded `RandomCrop`
+    /// (row offset drawn first, as `Image.randomCropped` does).
+    private func window(width: Int, height: Int, rng: inout SplitMix64) -> (columns: Range<Int>, rows: Range<Int>) {
+        let x: Int, y: Int
+        if centerCrop {
+            x = Image.halfRoundedEven(width - resolution)
+            y = Image.halfRoundedEven(height - resolution)
+        } else {
+            y = height > resolution ? rng.below(height - resolution + 1) : 0
+            x = width > resolution ? rng.below(width - resolution + 1) : 0
+        }
+        return (x..<x + resolution, y..<y + resolution)
     }
 }

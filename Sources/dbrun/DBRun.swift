@@ -10,7 +10,7 @@ struct DBRun: ParsableCommand {
         version: version,
         subcommands: [
             RunCommand.self, StatusCommand.self, WhyCommand.self, DagCommand.self, ValidateCommand.self,
-            CacheCommand.self, TokenizeCommand.self, ImageCommand.self, BenchCommand.self,
+            CacheCommand.self, GenerateCommand.self, TokenizeCommand.self, ModelCommand.self, ImageCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )
@@ -28,6 +28,9 @@ struct ImageCommand: ParsableCommand {
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the engine, the models and the runner.",
-        subcommands: [EngineBench.self, RunnerBench.self, ImagingBench.self, UNetBench.self]
+        subcommands: [
+            EngineBench.self, RunnerBench.self, UNetBench.self, ImagingBench.self, BenchTokenizerCommand.self,
+            BenchSafeTensorsCommand.self,
+        ]
     )
 }

@@ -111,6 +111,12 @@ let sharedCLIPVocabulary: CLIPVocabulary = try! CLIPVocabulary(folder: FixturePa
         do { _ = try CLIPVocabulary(vocab: vocab, merges: "a  b\n"); Issue.record("bad line") } catch {
             #expect(error.path == "merges.txt:1")
         }
+        do { _ = try CLIPVocabulary(vocab: ["a": 2_000_000_000], merges: ""); Issue.record("huge id") } catch {
+            #expect(error.message.contains("found 2000000000"))
+        }
+        do { _ = try CLIPVocabulary(vocab: ["a": 0, "b": 0], merges: ""); Issue.record("shared id") } catch {
+            #expect(error.message.contains("id 0 is given to both"))
+        }
         do { _ = try CLIPVocabulary(vocab: vocab, merges: ""); Issue.record("not byte-level") } catch {
             #expect(error.message.contains("byte-level symbol"))
         }

@@ -140,22 +140,25 @@ import Testing
              "beta_start": 0.00085, "beta_end": 0.012, "variance_type": null}
             """.utf8)).config
         #expect(dpm.kind == .dpmSolverMultistep && dpm.resolvedTimestepSpacing == "linspace")
-        for kind in SchedulerConfig.Kind.allCases where kind != .pndm {
+        for kind in SchedulerConfig.Kind.allCases {
             let loaded = try SchedulerConfig.decode(Data(#"{"_class_name": "\#(kind.rawValue)"}"#.utf8))
             #expect(loaded.config.kind == kind)
         }
         #expect(refusal(SchedulerConfig.self, #"{"_class_name": "LMSDiscreteScheduler"}"#)?.field == "_class_name")
         #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DDIMScheduler", "beta_schedule": "cosine"}"#)?.message
             == "beta_schedule = \"cosine\" is not supported; supported: linear, scaled_linear, squaredcos_cap_v2")
-        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DDPMScheduler", "prediction_type": "sample"}"#)?.field
+        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "PNDMScheduler", "prediction_type": "sample"}"#)?.field
             == "prediction_type")
-        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DDPMScheduler", "variance_type": "learned_range"}"#)?.field
-            == "variance_type")
-        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "EulerDiscreteScheduler", "use_karras_sigmas": true}"#)?
-            .field == "use_karras_sigmas")
-        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DPMSolverMultistepScheduler", "solver_order": 3}"#)?
+        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DDPMScheduler", "variance_type": "fixed_large_log"}"#)?
+            .field == "variance_type")
+        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DDIMScheduler", "thresholding": true}"#)?.field
+            == "thresholding")
+        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "PNDMScheduler", "rescale_betas_zero_snr": true}"#)?.field
+            == "rescale_betas_zero_snr")
+        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DPMSolverMultistepScheduler", "solver_order": 4}"#)?
             .field == "solver_order")
-        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "PNDMScheduler"}"#)?.field == "skip_prk_steps")
+        #expect(refusal(SchedulerConfig.self, #"{"_class_name": "EulerDiscreteScheduler", "use_exponential_sigmas": true}"#)?
+            .field == "use_exponential_sigmas")
         #expect(refusal(SchedulerConfig.self, #"{"_class_name": "DDIMScheduler", "timestep_spacing": "karras"}"#)?.field
             == "timestep_spacing")
         // Another class's key in the file (SD 2.x DDIM carries PNDM's skip_prk_steps) is read but not judged.
@@ -170,5 +173,19 @@ import Testing
         #expect(object["attention_head_dim"] as? [Int] == [5, 10, 20, 20])
         #expect(object["use_linear_projection"] as? Bool == true)
         #expect(try UNet2DConditionConfig.decode(data).config == unet)
+    }
+}
+
+@Suite struct NestedConfigTests {
+    @Test func clipSubConfigsFollowTheirOwnKeyRules() throws {
+        do {
+            _ = try CLIPConfig.decode(Data(#"{"text_config": {"dropout": 0.2}, "vision_config": {}}"#.utf8), path: "clip/config.json")
+            Issue.record("dropout in text_config accepted")
+        } catch {
+            #expect(error.field == "text_config.dropout")
+            #expect(error.description == "clip/config.json: text_config.dropout = 0.2 is not supported; supported: 0")
+        }
+        let loaded = try CLIPConfig.decode(Data(#"{"text_config": {"novel": 1}, "vision_config": {"num_beams": 1}}"#.utf8))
+        #expect(loaded.ignoredKeys == ["text_config.novel"])
     }
 }

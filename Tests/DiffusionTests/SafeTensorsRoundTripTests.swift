@@ -100,3 +100,22 @@ import TestSupport
         #expect(throws: SafeTensorsError.self) { try writer.write(to: "/nonexistent-folder/x.safetensors") }
     }
 }
+
+@Suite struct SafeTensorsLargeWriteTests {
+    /// Tensors longer than the writer's conversion chunk (2¹⁸ elements) must come back whole and in order.
+    @Test func tensorsSpanningSeveralChunksRoundTrip() throws {
+        let folder = try TemporaryFolder("safetensors")
+        let path = folder.url.appendingPathComponent("big.safetensors").path
+        let n = 300_001
+        let values = (0..<n).map { Float($0 % 2048) - 1024 }  // exact in F16 and F32
+        var writer = SafeTensorsWriter()
+        try writer.add("f32", shape: [n], floats: values)
+        try writer.add("f16", shape: [n], floats: values, as: .float16)
+        try writer.add("ids", shape: [n], integers: (0..<n).map { $0 })
+        try writer.write(to: path)
+        let file = try SafeTensorsFile(path: path)
+        #expect(try file.floats("f32") == values)
+        #expect(try file.floats("f16") == values)
+        #expect(try file.integers("ids") == Array(0..<n))
+    }
+}

@@ -175,6 +175,18 @@ import TestSupport
         #expect(failure(disguised)?.message.contains("never loads pickles") == true)
     }
 
+    @Test func headerLengthThatStartsLikeAPickleIsStillSafetensors() throws {
+        // A header of 0x0380 = 896 bytes: the file starts 0x80 0x03, the first bytes of a protocol-3 pickle.
+        let json = #"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+        let header = Array(json.utf8) + Array(repeating: UInt8(ascii: " "), count: 896 - json.utf8.count)
+        let value = withUnsafeBytes(of: Float(1.5).bitPattern.littleEndian) { Array($0) }
+        let bytes = withUnsafeBytes(of: UInt64(896).littleEndian) { Array($0) } + header + value
+        let path = folder.url.appendingPathComponent("pickle-like-length.safetensors").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(bytes.prefix(2) == [0x80, 0x03])
+        #expect(try SafeTensorsFile(path: path).floats("x") == [1.5])
+    }
+
     @Test func missingFileAndFolder() {
         #expect(failure(folder.url.appendingPathComponent("absent.safetensors").path)?.message.contains("cannot open") == true)
         #expect(failure(folder.url.path)?.message.contains("not a regular file") == true)

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The committed fixtures made by `scripts/reference/imaging_fixtures.py`, found next to this file.
 enum Fixtures {
@@ -16,7 +17,7 @@ enum Fixtures {
         }
     }
 
-    struct DecodeCase: Decodable, CustomTestStringConvertibleShim {
+    struct DecodeCase: Decodable, CustomTestStringConvertible, Sendable {
         let name, file, reference, format, colorType: String
         let width, height, bitDepth, orientation: Int
         let hasAlpha, interlaced: Bool
@@ -24,12 +25,12 @@ enum Fixtures {
         var testDescription: String { name }
     }
 
-    struct BadCase: Decodable, CustomTestStringConvertibleShim {
+    struct BadCase: Decodable, CustomTestStringConvertible, Sendable {
         let file, kind: String
         var testDescription: String { file }
     }
 
-    struct ResizeCase: Decodable, CustomTestStringConvertibleShim {
+    struct ResizeCase: Decodable, CustomTestStringConvertible, Sendable {
         let filter, file: String
         let width, height: Int
         var testDescription: String { "\(filter) \(width)×\(height)" }
@@ -51,12 +52,4 @@ enum Fixtures {
         let data = try! Data(contentsOf: root.appendingPathComponent("manifest.json"))
         return try! JSONDecoder().decode(Manifest.self, from: data)
     }()
-}
-
-protocol CustomTestStringConvertibleShim: CustomStringConvertible, Sendable {
-    var testDescription: String { get }
-}
-
-extension CustomTestStringConvertibleShim {
-    var description: String { testDescription }
 }

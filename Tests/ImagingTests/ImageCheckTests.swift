@@ -64,6 +64,16 @@ import TestSupport
         #expect(json == report)
     }
 
+    @Test func stopsWhenCancelled() {
+        var polls = 0
+        let files = (1...8).map { Fixtures.path("jpeg/orientation\($0).jpg") }
+        let report = ImageCheck.run(files) {
+            polls += 1
+            return polls > 2
+        }
+        #expect(report.files.count == 2)
+    }
+
     @Test func countsSubjectImages() throws {
         let two = ImageCheck.run([Fixtures.path("png/rgb8.png"), Fixtures.path("png/gray8.png")])
         #expect(two.exitCode == 0)

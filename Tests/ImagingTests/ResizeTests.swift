@@ -57,6 +57,37 @@ import Testing
         for seed: UInt64 in 0..<4 { #expect(try t.load(contentsOf: path, seed: seed) == t.apply(full, seed: seed)) }
     }
 
+    @Test(arguments: ResamplingFilter.allCases)
+    func windowEqualsResizeThenCrop(_ filter: ResamplingFilter) {
+        var rng = SplitMix64(seed: 21)
+        for _ in 0..<12 {
+            let w = 1 + rng.below(90), h = 1 + rng.below(70)
+            let x0 = rng.below(w), y0 = rng.below(h)
+            let columns = x0..<x0 + 1 + rng.below(w - x0), rows = y0..<y0 + 1 + rng.below(h - y0)
+            for precision in [ResamplingPrecision.float, .eightBit] {
+                let whole = Self.source.resized(width: w, height: h, filter: filter, precision: precision)
+                let part = Self.source.resized(width: w, height: h, columns: columns, rows: rows, filter: filter, precision: precision)
+                #expect(part == whole.cropped(x: columns.lowerBound, y: rows.lowerBound, width: columns.count, height: rows.count),
+                        "\(w)×\(h) window \(columns) \(rows) \(precision)")
+            }
+        }
+    }
+
+    @Test func trainingTransformEqualsResizeThenCrop() {
+        // Including a strip whose resized long side is 300 times the resolution.
+        let strip = Self.source.resized(width: 2, height: 600)
+        for image in [Self.source, Self.source.oriented(.rotated90Clockwise), strip] {
+            for (center, seed) in [(true, UInt64(0)), (false, 1), (false, 2)] {
+                let t = TrainingTransform(resolution: 16, centerCrop: center, randomFlip: true)
+                let resized = image.resizedShortSide(to: 16, filter: .bilinear, precision: .eightBit)
+                var rng = SplitMix64(seed: seed)
+                var expected = center ? resized.centerCropped(width: 16, height: 16) : resized.randomCropped(width: 16, height: 16, using: &rng)
+                if rng.coin() { expected = expected.flippedHorizontally() }
+                #expect(t.apply(image, seed: seed) == expected)
+            }
+        }
+    }
+
     @Test func shortSideFollowsTorchvision() {
         #expect(Image.shortSideSize(width: 4032, height: 3024, size: 512) == (682, 512))
         #expect(Image.shortSideSize(width: 3024, height: 4032, size: 512) == (512, 682))
@@ -118,7 +149,7 @@ import Testing
         }
     }
 
-    @Test func nchwRoundTrips() {
+    @Test func nchwRoundTrips() throws {
         let a = Self.source.resized(width: 6, height: 4), b = a.flippedHorizontally()
         let batch = Image.batchNCHW([a, b], range: .signed)
         #expect(batch.count == 2 * 3 * 4 * 6)
@@ -130,5 +161,13 @@ import Testing
         }
         // Out-of-range model outputs are clamped.
         #expect(Image(planar: [-3, 3], width: 2, height: 1, channels: 1, range: .signed).pixels == [0, 1])
+        // NaN from a diverged model becomes black instead of trapping in the encoder.
+        let broken = Image(planar: [.nan, 0.5], width: 2, height: 1, channels: 1)
+        #expect(broken.pixels == [0, 0.5])
+        var raw = Image(width: 2, height: 1, channels: 3, pixels: [.nan, 1, .infinity, -.infinity, 0.5, 0])
+        #expect(raw.interleaved8Bit() == [0, 255, 128, 255, 0, 0])  // planar R = [nan, 1], G = [inf, -inf], B = [0.5, 0]
+        raw.pixels[0] = .nan
+        #expect(try PNGEncoder.encode(raw).count > 0)
+        #expect(raw.resized(width: 1, height: 1, filter: .box, precision: .eightBit).channels == 3)
     }
 }

@@ -72,3 +72,14 @@ import TestSupport
         #expect(x.grad!.scalars == [2, 20])
     }
 }
+
+@Suite struct ReleasedTapeTests {
+    @Test func aSecondBackwardThroughAReleasedTapeStopsTheProcess() async {
+        await #expect(processExitsWith: .failure) {
+            let x = Tensor([1, 2]).requiringGrad()
+            let loss = (x * x).sum()
+            loss.backward()
+            loss.backward()
+        }
+    }
+}

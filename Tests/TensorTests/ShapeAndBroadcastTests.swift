@@ -84,6 +84,8 @@ import TestSupport
         #expect(abs(Tensor([1, 2, 3, 4]).variance(axes: [0]).item - Float(5) / 3) < 1e-6)
         #expect(Tensor([-1, 0, 2]).relu().scalars == [0, 0, 2])
         #expect(Tensor([3, -4]).abs().scalars == [3, 4])
+        #expect(closeness(Tensor([0, Float.pi / 2]).sin().scalars, [0, 1], atol: 1e-6) <= 1)
+        #expect(closeness(Tensor([0, Float.pi]).cos().scalars, [1, -1], atol: 1e-6) <= 1)
         let up = Tensor(shape: [1, 1, 1, 2], scalars: [1, 2]).upsampleNearest2x()
         #expect(up.scalars == [1, 1, 2, 2, 1, 1, 2, 2])
         let conv = Tensor.conv2d(Tensor.ones([1, 1, 3, 3]), weight: Tensor.ones([1, 1, 3, 3]), padding: 1)
@@ -100,5 +102,20 @@ import TestSupport
         #expect(abs(Double(kept.count) / 1000 - 0.75) < 0.05)
         a.sum().backward()
         #expect(x.grad!.scalars == a.scalars)
+    }
+}
+
+@Suite struct StackAndArgmaxTests {
+    @Test func stackAddsAnAxisAndSplitsGradients() {
+        let a = Tensor([1, 2]).requiringGrad(), b = Tensor([3, 4]).requiringGrad()
+        let s0 = Tensor.stack([a, b]), s1 = Tensor.stack([a, b], axis: -1)
+        #expect(s0.shape == [2, 2] && s0.scalars == [1, 2, 3, 4])
+        #expect(s1.shape == [2, 2] && s1.scalars == [1, 3, 2, 4])
+        (s1 * Tensor(shape: [2, 2], scalars: [1, 10, 100, 1000])).sum().backward()
+        #expect(a.grad!.scalars == [1, 100] && b.grad!.scalars == [10, 1000])
+    }
+
+    @Test func argmaxPicksTheFirstLargest() {
+        #expect(Tensor(shape: [2, 3], scalars: [1, 5, 5, -1, -3, -2]).argmax() == [1, 0])
     }
 }

@@ -39,6 +39,7 @@ final class TinyConvNet: Module {
         #expect(net.namedParameters().map(\.name) == [
             "conv1.weight", "conv1.bias", "norm.weight", "norm.bias", "conv2.weight", "conv2.bias",
         ])
+        #expect(net.parameterCount == 8 * 2 * 9 + 8 + 8 + 8 + 2 * 8 * 9 + 2)
         net.setRequiresGrad(false) { $0.hasPrefix("conv1.") }
         #expect(net.trainableParameters().count == 4)
         // Strict load: round trip works, a missing key is named.
@@ -63,18 +64,20 @@ final class TinyConvNet: Module {
             opt.step()
             opt.zeroGrad()
         }
-        #expect(last < 1e-3 * first, "loss \(first) → \(last)")
+        #expect(last < 1e-4 * first, "loss \(first) → \(last)")
     }
 
-    @Test func convNetFitsATeacherToNearZeroLoss() {
+    @Test func convNetFitsToNearZeroLoss() {
+        // 64 random targets, 314 parameters: the net can interpolate them exactly.
         var gen = RandomGenerator(seed: 2)
-        let teacher = TinyConvNet(generator: &gen)
         let student = TinyConvNet(generator: &gen)
-        let x = Tensor.randn([4, 2, 6, 6], generator: &gen)
-        let y = noGrad { teacher(x) }
+        let x = Tensor.randn([2, 2, 4, 4], generator: &gen)
+        let y = Tensor.randn([2, 2, 4, 4], generator: &gen)
         let opt = AdamW(student.namedParameters().map(\.tensor), learningRate: 1e-2, weightDecay: 0)
         var first: Float = 0, last: Float = 0
-        for step in 0..<300 {
+        let schedule = LearningRateSchedule.cosine(warmupSteps: 20, totalSteps: 600)
+        for step in 0..<600 {
+            opt.scaleLearningRates(by: schedule.factor(at: step))
             let loss = Tensor.mseLoss(student(x), y)
             if step == 0 { first = loss.item }
             last = loss.item
@@ -83,7 +86,7 @@ final class TinyConvNet: Module {
             opt.step()
             opt.zeroGrad()
         }
-        #expect(last < 1e-2 * first, "loss \(first) → \(last)")
+        #expect(last < 1e-4 * first, "loss \(first) → \(last)")
     }
 
     /// Three AdamW steps on shapes large enough that both the engine's loops and OpenBLAS use threads.

@@ -120,6 +120,7 @@ TOKENIZER_CASES = [
     "漢字!かな? a日本b",
     "modifier aʰb, title ǅx, letter-number xⅫy, other-number a²b",
     "a\u0301 combining mark without a precomposed form: q\u0303",
+    "info\u001cseparators\u001d\u001e\u001fend \ufeffbom \u180emongolian \u2028line\u2029para\u202fnarrow",
 ]
 
 
@@ -167,11 +168,48 @@ def check_vocabulary_against_open_clip(tokenizer) -> None:
     print("  vocabulary agrees with open_clip's tokenizer")
 
 
+# MARK: weight names
+
+
+def weights_group(out: Path) -> None:
+    """Every parameter name and shape diffusers/transformers build for the real configs under Fixtures/configs
+    (built on the meta device: no memory, no weights), one `name d0,d1,…` line each, sorted: the oracle for strict
+    loading and for the module tree's names.
+
+    Checkpoint spellings differ from what the current libraries build in two known places, which the loader's one
+    name-mapping file must accept: text encoders saved by transformers 4.x prefix every name with `text_model.` and
+    may carry the buffer `text_model.embeddings.position_ids` (transformers 5 saves neither); and older VAE
+    checkpoints name the mid-block attention `query`/`key`/`value`/`proj_attn` where diffusers builds
+    `to_q`/`to_k`/`to_v`/`to_out.0` (diffusers renames them on load)."""
+    import torch
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    configs = FIXTURES / "configs"
+    builders = {
+        "unet": lambda cfg: UNet2DConditionModel.from_config(cfg),
+        "vae": lambda cfg: AutoencoderKL.from_config(cfg),
+        "text_encoder": lambda cfg: CLIPTextModel(CLIPTextConfig.from_dict(cfg)),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    for model in ["sd15", "sd21", "x4-upscaler"]:
+        for component, build in builders.items():
+            config = json.loads((configs / model / component / "config.json").read_text())
+            with torch.device("meta"):
+                module = build(config)
+            lines = [f"{name} {','.join(str(d) for d in tensor.shape)}"
+                     for name, tensor in sorted(module.state_dict().items())]
+            path = out / f"{model}-{component}.txt"
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            print(f"  {path.relative_to(REPO)} ({len(lines)} tensors)")
+
+
 # MARK: main
 
 GROUPS = {
     "safetensors": safetensors_group,
     "tokenizer": tokenizer_group,
+    "weights": weights_group,
 }
 
 

@@ -85,6 +85,10 @@ public struct CLIPConfig: ModelConfig, Equatable {
         TransformersConfigKeys.irrelevant.merging(["text_config_dict": .irrelevant, "vision_config_dict": .irrelevant]) { a, _ in a }
     }
 
+    public static var nestedConfigs: [String: any ModelConfig.Type] {
+        ["text_config": CLIPTextConfig.self, "vision_config": CLIPVisionConfig.self]
+    }
+
     public func validate() throws(ConfigError) {
         do throws(ConfigError) {
             try textConfig.validate()

@@ -50,6 +50,12 @@ public protocol ModelConfig: Codable, Sendable {
     static var otherKeys: [String: ConfigKeyRule] { get }
     /// Rejects values dbrun does not support, naming the field and the value.
     func validate() throws(ConfigError)
+    /// Keys holding a nested config whose own keys follow that config's rules (`text_config` of a CLIPModel).
+    static var nestedConfigs: [String: any ModelConfig.Type] { get }
+}
+
+extension ModelConfig {
+    public static var nestedConfigs: [String: any ModelConfig.Type] { [:] }
 }
 
 /// A decoded config with the keys that were ignored because neither dbrun nor the library knows them.
@@ -105,8 +111,23 @@ extension ModelConfig {
         }
     }
 
-    /// Applies the key policy of `ConfigKeyRule`; returns the keys ignored as unknown, sorted.
+    /// Applies the key policy of `ConfigKeyRule`, nested configs included (their fields prefixed with the key,
+    /// `text_config.dropout`); returns the keys ignored as unknown, sorted.
     static func checkKeys(_ members: [JSONMember]) throws(ConfigError) -> [String] {
+        var ignored = try checkOwnKeys(members)
+        for member in members {
+            guard let nested = nestedConfigs[member.key], case .object(let inner) = member.value else { continue }
+            let prefix = member.key + "."
+            do throws(ConfigError) {
+                ignored += try nested.checkKeys(inner).map { prefix + $0 }
+            } catch {
+                throw ConfigError(field: prefix + (error.field ?? ""), prefix + error.message)
+            }
+        }
+        return ignored.sorted()
+    }
+
+    static func checkOwnKeys(_ members: [JSONMember]) throws(ConfigError) -> [String] {
         var ignored: [String] = []
         for member in members {
             let (key, value) = (member.key, member.value)

@@ -36,6 +36,10 @@ public struct SchedulerConfig: ModelConfig, Equatable {
     public var algorithmType = "dpmsolver++"
     public var solverType = "midpoint"
     public var lowerOrderFinal = true
+    // Euler, DPM-Solver
+    public var useKarrasSigmas = false
+    // All but PNDM
+    public var rescaleBetasZeroSnr = false
 
     public init(kind: Kind = .ddpm) {
         self.kind = kind
@@ -47,7 +51,8 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         case timestepSpacing = "timestep_spacing", stepsOffset = "steps_offset", clipSample = "clip_sample"
         case clipSampleRange = "clip_sample_range", varianceType = "variance_type", setAlphaToOne = "set_alpha_to_one"
         case skipPrkSteps = "skip_prk_steps", solverOrder = "solver_order", algorithmType = "algorithm_type"
-        case solverType = "solver_type", lowerOrderFinal = "lower_order_final"
+        case solverType = "solver_type", lowerOrderFinal = "lower_order_final", useKarrasSigmas = "use_karras_sigmas"
+        case rescaleBetasZeroSnr = "rescale_betas_zero_snr"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -74,6 +79,8 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         algorithmType = try c.value(.algorithmType, default: d.algorithmType)
         solverType = try c.value(.solverType, default: d.solverType)
         lowerOrderFinal = try c.value(.lowerOrderFinal, default: d.lowerOrderFinal)
+        useKarrasSigmas = try c.value(.useKarrasSigmas, default: d.useKarrasSigmas)
+        rescaleBetasZeroSnr = try c.value(.rescaleBetasZeroSnr, default: d.rescaleBetasZeroSnr)
     }
 
     public static var fieldKeys: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
@@ -82,9 +89,7 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         [
             "trained_betas": .neutral([.null]),
             "thresholding": .neutral([.bool(false)]),
-            "rescale_betas_zero_snr": .neutral([.bool(false)]),
             "interpolation_type": .neutral([.string("linear")]),
-            "use_karras_sigmas": .neutral([.bool(false)]),
             "use_exponential_sigmas": .neutral([.bool(false)]),
             "use_beta_sigmas": .neutral([.bool(false)]),
             "use_lu_lambdas": .neutral([.bool(false)]),
@@ -107,12 +112,13 @@ public struct SchedulerConfig: ModelConfig, Equatable {
     /// The settings `kind` reads (beyond the betas and prediction type every scheduler reads).
     var relevantKeys: Set<CodingKeys> {
         switch kind {
-        case .ddpm: [.clipSample, .clipSampleRange, .varianceType, .timestepSpacing, .stepsOffset]
-        case .ddim: [.clipSample, .clipSampleRange, .setAlphaToOne, .timestepSpacing, .stepsOffset]
+        case .ddpm: [.clipSample, .clipSampleRange, .varianceType, .timestepSpacing, .stepsOffset, .rescaleBetasZeroSnr]
+        case .ddim: [.clipSample, .clipSampleRange, .setAlphaToOne, .timestepSpacing, .stepsOffset, .rescaleBetasZeroSnr]
         case .pndm: [.skipPrkSteps, .setAlphaToOne, .timestepSpacing, .stepsOffset]
-        case .euler, .eulerAncestral: [.timestepSpacing, .stepsOffset]
+        case .euler: [.timestepSpacing, .stepsOffset, .useKarrasSigmas, .rescaleBetasZeroSnr]
+        case .eulerAncestral: [.timestepSpacing, .stepsOffset, .rescaleBetasZeroSnr]
         case .dpmSolverMultistep: [.solverOrder, .algorithmType, .solverType, .lowerOrderFinal, .timestepSpacing,
-                                   .stepsOffset, .varianceType]
+                                   .stepsOffset, .varianceType, .useKarrasSigmas, .rescaleBetasZeroSnr]
         }
     }
 
@@ -130,7 +136,10 @@ public struct SchedulerConfig: ModelConfig, Equatable {
     public func validate() throws(ConfigError) {
         try ConfigCheck.positive("num_train_timesteps", numTrainTimesteps)
         try ConfigCheck.oneOf("beta_schedule", betaSchedule, ["linear", "scaled_linear", "squaredcos_cap_v2"])
-        try ConfigCheck.oneOf("prediction_type", predictionType, ["epsilon", "v_prediction"])
+        // diffusers' PNDM and Euler ancestral have no x₀ ("sample") prediction; the others do.
+        try ConfigCheck.oneOf("prediction_type", predictionType,
+                              [.pndm, .eulerAncestral].contains(kind) ? ["epsilon", "v_prediction"]
+                                  : ["epsilon", "sample", "v_prediction"])
         guard betaStart > 0, betaEnd > betaStart, betaEnd < 1 else {
             throw ConfigError.invalid("beta_start", "\(betaStart)", "needs 0 < beta_start < beta_end (\(betaEnd)) < 1")
         }
@@ -140,19 +149,27 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         }
         guard stepsOffset >= 0 else { throw ConfigError.invalid("steps_offset", "\(stepsOffset)", "must not be negative") }
         if relevant.contains(.varianceType), kind == .ddpm {
+            if resolvedVarianceType == "fixed_large_log" {
+                // diffusers' step takes the square root of log β_t < 0 for it and returns NaN.
+                throw ConfigError.invalid("variance_type", "\"fixed_large_log\"",
+                                          "diffusers' DDPMScheduler.step returns NaN with it; use \"fixed_large\"")
+            }
             try ConfigCheck.oneOf("variance_type", resolvedVarianceType ?? "null",
-                                  ["fixed_small", "fixed_small_log", "fixed_large", "fixed_large_log"])
+                                  ["fixed_small", "fixed_small_log", "fixed_large", "learned", "learned_range"])
         }
         if kind == .dpmSolverMultistep {
             if let varianceType { throw ConfigError.unsupported("variance_type", "\"\(varianceType)\"", supported: ["null"]) }
-            guard [1, 2].contains(solverOrder) else {
-                throw ConfigError.unsupported("solver_order", "\(solverOrder)", supported: ["1", "2"])
+            guard [1, 2, 3].contains(solverOrder) else {
+                throw ConfigError.unsupported("solver_order", "\(solverOrder)", supported: ["1", "2", "3"])
             }
             try ConfigCheck.oneOf("algorithm_type", algorithmType, ["dpmsolver++"])
-            try ConfigCheck.oneOf("solver_type", solverType, ["midpoint"])
+            try ConfigCheck.oneOf("solver_type", solverType, ["midpoint", "heun"])
         }
-        if kind == .pndm, !skipPrkSteps {
-            throw ConfigError.unsupported("skip_prk_steps", "false", supported: ["true (PLMS steps only, as Stable Diffusion uses)"])
+        if kind == .pndm, rescaleBetasZeroSnr {
+            // diffusers' PNDMScheduler has no such option and drops the key with a warning: refuse rather than
+            // sample with a schedule the config did not ask for.
+            throw ConfigError.invalid("rescale_betas_zero_snr", "true",
+                                      "PNDMScheduler has no zero-terminal-SNR rescaling; use DDIM, Euler or DPM-Solver")
         }
         if relevant.contains(.clipSampleRange), clipSample, clipSampleRange <= 0 {
             throw ConfigError.invalid("clip_sample_range", "\(clipSampleRange)", "must be positive")

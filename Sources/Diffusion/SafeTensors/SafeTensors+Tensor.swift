@@ -42,3 +42,21 @@ extension SafeTensorsWriter {
         try add(name, shape: tensor.shape, floats: tensor.scalars, as: dtype)
     }
 }
+
+extension Optimizer {
+    /// Saves the optimizer's state (moments, step count) as safetensors, so a training stage can resume exactly.
+    public func save(safetensors path: String) throws {
+        var writer = SafeTensorsWriter(metadata: ["format": "dbrun-optimizer", "optimizer": "\(type(of: self))"])
+        for (name, tensor) in stateDict() { try writer.add(name, tensor) }
+        try writer.write(to: path)
+    }
+
+    /// Restores state written by `save(safetensors:)`; a missing, extra or misshapen entry names itself and the file.
+    public func load(safetensors path: String) throws {
+        do {
+            try load(stateDict: try SafeTensorsFile(path: path).floatTensors())
+        } catch let error as StateDictError {
+            throw SafeTensorsError(path: path, "\(error)")
+        }
+    }
+}

@@ -175,10 +175,16 @@ public final class SafeTensorsFile: @unchecked Sendable {  // immutable after in
 
     // MARK: Pickles
 
-    /// A zip archive (torch.save since 1.6) or a raw pickle stream (protocol 2–5).
+    /// A zip archive (torch.save since 1.6) or a raw pickle stream (protocol 2–5). A safetensors file whose header
+    /// length starts with the bytes 0x80 0x02…0x05 (e.g. 896 = 0x0380) has the same first two bytes, so a file whose
+    /// header length fits and whose header opens with `{` is not taken for a pickle.
     private static func looksLikePickle(_ raw: UnsafeRawBufferPointer) -> Bool {
         if raw.count >= 4, raw[0] == 0x50, raw[1] == 0x4B, raw[2] == 0x03, raw[3] == 0x04 { return true }
-        if raw.count >= 2, raw[0] == 0x80, (2...5).contains(raw[1]) { return true }
+        if raw.count >= 2, raw[0] == 0x80, (2...5).contains(raw[1]) {
+            guard raw.count > 8 else { return true }
+            let headerLength = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            return !(headerLength <= UInt64(raw.count - 8) && raw[8] == UInt8(ascii: "{"))
+        }
         return false
     }
 

@@ -120,11 +120,12 @@ public struct SafeTensorsWriter {
     public func serialized() -> [UInt8] {
         let layout = layout()
         var bytes = headerBytes(layout)
-        for (entry, _) in layout { Self.appendData(of: entry, to: &bytes) }
+        for (entry, _) in layout { Self.forEachChunk(of: entry) { bytes.append(contentsOf: $0) } }
         return bytes
     }
 
-    /// Writes the file atomically: to a temporary name in the same folder, then renamed over `path`.
+    /// Writes the file atomically: to a temporary name in the same folder, then renamed over `path`. Tensors are
+    /// converted a chunk at a time, so writing needs no second copy of the weights.
     public func write(to path: String) throws(SafeTensorsError) {
         let layout = layout()
         let temporary = path + ".partial-\(getpid())"
@@ -132,15 +133,13 @@ public struct SafeTensorsWriter {
             throw SafeTensorsError(path: path, "cannot create: \(String(cString: strerror(errno)))")
         }
         var ok = true
-        var chunk = headerBytes(layout)
-        for (entry, _) in layout {
-            Self.appendData(of: entry, to: &chunk)
-            if chunk.count >= 1 << 20 {
-                ok = ok && fwrite(chunk, 1, chunk.count, file) == chunk.count
-                chunk.removeAll(keepingCapacity: true)
+        let header = headerBytes(layout)
+        ok = fwrite(header, 1, header.count, file) == header.count
+        for (entry, _) in layout where ok {
+            Self.forEachChunk(of: entry) { chunk in
+                if ok, let base = chunk.baseAddress { ok = fwrite(base, 1, chunk.count, file) == chunk.count }
             }
         }
-        ok = ok && fwrite(chunk, 1, chunk.count, file) == chunk.count
         let error = String(cString: strerror(errno))
         ok = fclose(file) == 0 && ok
         guard ok, rename(temporary, path) == 0 else {
@@ -149,33 +148,42 @@ public struct SafeTensorsWriter {
         }
     }
 
-    private static func appendData(of entry: Entry, to bytes: inout [UInt8]) {
-        let start = bytes.count
-        let byteCount = entry.shape.reduce(1, *) * entry.dtype.size
-        bytes += repeatElement(0, count: byteCount)
-        bytes.withUnsafeMutableBytes { raw in
-            let out = raw.baseAddress! + start
-            switch entry.payload {
-            case .floats(let values):
-                values.withUnsafeBufferPointer { src in
-                    guard let base = src.baseAddress else { return }
+    /// Calls `body` with the entry's bytes as stored, in order, at most `chunkElements` elements at a time.
+    private static func forEachChunk(of entry: Entry, _ body: (UnsafeRawBufferPointer) -> Void) {
+        let chunkElements = 1 << 18
+        let size = entry.dtype.size
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * size, alignment: 16)
+        defer { buffer.deallocate() }
+        let out = buffer.baseAddress!
+        switch entry.payload {
+        case .floats(let values):
+            values.withUnsafeBufferPointer { all in
+                for start in stride(from: 0, to: all.count, by: chunkElements) {
+                    let count = min(chunkElements, all.count - start)
+                    let source = all.baseAddress! + start
                     switch entry.dtype {
-                    case .float16: HalfPrecision.convertFloatToFloat16(base, count: src.count, into: out)
-                    case .bfloat16: HalfPrecision.convertFloatToBFloat16(base, count: src.count, into: out)
+                    case .float16: HalfPrecision.convertFloatToFloat16(source, count: count, into: out)
+                    case .bfloat16: HalfPrecision.convertFloatToBFloat16(source, count: count, into: out)
                     default:
-                        for (i, v) in src.enumerated() {
-                            out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                        for i in 0..<count {
+                            out.storeBytes(of: source[i].bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
                         }
                     }
+                    body(UnsafeRawBufferPointer(start: out, count: count * size))
                 }
-            case .integers(let values):
-                for (i, v) in values.enumerated() {
+            }
+        case .integers(let values):
+            for start in stride(from: 0, to: values.count, by: chunkElements) {
+                let count = min(chunkElements, values.count - start)
+                for i in 0..<count {
+                    let v = values[start + i]
                     if entry.dtype == .int32 {
                         out.storeBytes(of: Int32(v).littleEndian, toByteOffset: 4 * i, as: Int32.self)
                     } else {
                         out.storeBytes(of: v.littleEndian, toByteOffset: 8 * i, as: Int64.self)
                     }
                 }
+                body(UnsafeRawBufferPointer(start: out, count: count * size))
             }
         }
     }

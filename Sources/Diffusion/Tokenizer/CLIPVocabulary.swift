@@ -37,8 +37,10 @@ public final class CLIPVocabulary: Sendable {
     public init(vocab: [String: Int], merges: String, vocabPath: String = "vocab.json",
                 mergesPath: String = "merges.txt") throws(TokenizerError) {
         guard let maxID = vocab.values.max() else { throw TokenizerError(path: vocabPath, "the vocabulary is empty") }
-        guard maxID < Int(Int32.max), vocab.values.allSatisfy({ $0 >= 0 }) else {
-            throw TokenizerError(path: vocabPath, "ids must lie in 0..<\(Int32.max)")
+        // Ids index a table, so a sparse or hostile id (2e9) must not become a huge allocation.
+        let limit = 2 * vocab.count + 1024
+        guard maxID < limit, vocab.values.allSatisfy({ $0 >= 0 }) else {
+            throw TokenizerError(path: vocabPath, "ids must lie in 0..<\(limit) for \(vocab.count) tokens; found \(maxID)")
         }
         var tokens = [String?](repeating: nil, count: maxID + 1)
         var ids: [String: Int32] = [:]

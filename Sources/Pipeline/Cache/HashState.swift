@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Remembers each file's hash under its (inode, size, mtime), as DVC's state does, so that a rerun over a large model
 /// folder stats its files instead of reading them. Local to one machine and never part of a key: a copied
@@ -65,35 +62,12 @@ public final class HashState: @unchecked Sendable {
             return known.hash
         }
         lock.unlock()
-        let (hash, bytes) = try Self.sha256(ofFile: path)
+        let (hash, bytes) = try FileDigest.sha256(of: URL(fileURLWithPath: path))
         lock.lock()
         entries[path] = Entry(stat: st, hash: hash)
         dirty = true
         bytesHashed += bytes
         lock.unlock()
         return hash
-    }
-
-    /// Streams a file through SHA-256 with one reused buffer.
-    static func sha256(ofFile path: String) throws -> (ContentHash, Int64) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw PipelineError.invalid("cannot read \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var hasher = SHA256Stream()
-        let capacity = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
-        defer { buffer.deallocate() }
-        var total: Int64 = 0
-        while true {
-            let n = read(fd, buffer.baseAddress, capacity)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw PipelineError.failed("error reading \(path): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            total += Int64(n)
-        }
-        return (ContentHash(hasher.finalizeHex()), total)
     }
 }

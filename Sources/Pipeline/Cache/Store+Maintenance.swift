@@ -96,7 +96,7 @@ extension Store {
             let url = objectURL(hash)
             let actual = hash.isFolder
                 ? FileManager.default.contents(atPath: url.path).map { ContentHash.sha256Hex($0) + ".dir" }
-                : try? HashState.sha256(ofFile: url.path).0.value
+                : try? FileDigest.sha256(of: url).hash.value
             if actual != hash.value { problems.append("object \(hash.value) does not match its content") }
         }
         for path in (try? FileSystem.filesUnder(records)) ?? [] where path.hasSuffix(".json") {

@@ -60,7 +60,7 @@ public final class Store: @unchecked Sendable {
 
     private func storeFile(_ url: URL, expecting hash: ContentHash) throws {
         let temp = try newTemporary()
-        let copied = try Self.copyHashing(from: url, to: temp)
+        let copied = try FileDigest.copy(from: url, to: temp)
         guard copied == hash else {
             try? FileSystem.remove(temp)
             throw PipelineError.failed("\(url.path) changed while it was being stored; is something still writing it?")
@@ -124,7 +124,7 @@ public final class Store: @unchecked Sendable {
     private func restoreFile(_ hash: ContentHash, to target: URL) throws {
         let source = objectURL(hash)
         guard FileSystem.exists(source.path) else { throw CorruptObject(hash: hash, reason: "missing") }
-        guard try Self.copyHashing(from: source, to: target) == hash else { throw quarantine(hash) }
+        guard try FileDigest.copy(from: source, to: target) == hash else { throw quarantine(hash) }
         chmod(target.path, 0o644)
     }
 
@@ -137,34 +137,6 @@ public final class Store: @unchecked Sendable {
     func newTemporary() throws -> URL {
         try FileSystem.createDirectory(tmp)
         return tmp.appendingPathComponent(UUID().uuidString)
-    }
-
-    /// Copies a file while hashing it: one read serves both.
-    static func copyHashing(from source: URL, to target: URL) throws -> ContentHash {
-        let input = open(source.path, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw PipelineError.failed("cannot read \(source.path): \(String(cString: strerror(errno)))") }
-        defer { close(input) }
-        let output = open(target.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw PipelineError.failed("cannot write \(target.path): \(String(cString: strerror(errno)))") }
-        defer { close(output) }
-        var hasher = SHA256Stream()
-        let capacity = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
-        defer { buffer.deallocate() }
-        while true {
-            let n = read(input, buffer.baseAddress, capacity)
-            if n < 0 { if errno == EINTR { continue }; throw PipelineError.failed("error reading \(source.path)") }
-            if n == 0 { break }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-            hasher.update(chunk)
-            var written = 0
-            while written < n {
-                let w = Glibc.write(output, chunk.baseAddress! + written, n - written)
-                if w < 0 { if errno == EINTR { continue }; throw PipelineError.failed("error writing \(target.path): \(String(cString: strerror(errno)))") }
-                written += w
-            }
-        }
-        return ContentHash(hasher.finalizeHex())
     }
 
     // MARK: - Records and index

@@ -7,7 +7,7 @@ import Glibc
 /// under the scrolling output. Elsewhere (CI, a pipe, a log): plain lines, with step lines at most every few seconds.
 public final class ProgressDisplay: @unchecked Sendable {
     private let lock = NSLock()
-    private let isTerminal: Bool
+    let isTerminal: Bool
     private let quiet: Bool
     private var status: String = ""
     private var lastPlainStep: [String: Date] = [:]
@@ -68,6 +68,8 @@ public final class StageProgress: @unchecked Sendable {
     private let log: FileHandle?
     private let started = Date()
     private let lock = NSLock()
+    private var reportedStep = false
+    private var ticker: DispatchSourceTimer?
 
     init(display: ProgressDisplay, prefix: String, stage: String, logURL: URL?) {
         self.display = display
@@ -75,14 +77,42 @@ public final class StageProgress: @unchecked Sendable {
         self.stage = stage
         if let logURL {
             try? FileSystem.createDirectory(logURL.deletingLastPathComponent())
-            FileManager.default.createFile(atPath: logURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
             log = FileHandle(forWritingAtPath: logURL.path)
         } else {
             log = nil
         }
     }
 
-    deinit { try? log?.close() }
+    deinit {
+        ticker?.cancel()
+        try? log?.close()
+    }
+
+    /// On a terminal, shows the elapsed time once a second until the stage reports steps of its own, so a long
+    /// command never looks frozen.
+    func startElapsedTicker() {
+        guard display.isTerminal else { return }
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.lock.lock()
+            let quiet = !self.reportedStep
+            self.lock.unlock()
+            if quiet {
+                self.display.update(stage: self.stage, "\(self.prefix) \(self.stage): running \(Self.duration(Date().timeIntervalSince(self.started)))")
+            }
+        }
+        timer.resume()
+        ticker = timer
+    }
+
+    /// Stops the ticker (the stage is over).
+    func finish() {
+        ticker?.cancel()
+        ticker = nil
+    }
 
     /// A line from the stage (or its command): shown, and kept in the stage's log.
     public func line(_ text: String) {
@@ -100,6 +130,9 @@ public final class StageProgress: @unchecked Sendable {
         var text = "\(prefix) \(stage)  step \(step)/\(total)"
         for (name, value) in metrics { text += "  \(name) \(Self.format(value))" }
         text += String(format: "  %.1f %@/s  ETA %@", rate, unit, Self.duration(eta))
+        lock.lock()
+        reportedStep = true
+        lock.unlock()
         display.update(stage: stage, text)
         writeLog(text)
     }
@@ -114,7 +147,8 @@ public final class StageProgress: @unchecked Sendable {
         abs(x) >= 1e-3 && abs(x) < 1e4 ? String(format: "%.4f", x) : String(format: "%.3e", x)
     }
 
-    static func duration(_ seconds: Double) -> String {
+    /// `m:ss`, or `h:mm:ss` past an hour.
+    public static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }

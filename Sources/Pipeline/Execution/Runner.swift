@@ -283,6 +283,8 @@ public final class Runner: @unchecked Sendable {
                            progress: progress, upstreamValues: upstreamValues, outputURLs: outputURLs)
         try storeInputManifests(stage)
         let started = Date()
+        progress.startElapsedTicker()
+        defer { progress.finish() }
         let values = try kind.run(job)
         try job.checkCancellation()
 

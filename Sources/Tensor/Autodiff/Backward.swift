@@ -17,6 +17,9 @@ extension Tensor {
 
     static func runBackward(root: GradNode, seed: Tensor) {
         let order = topologicalOrder(root)
+        if let stale = order.first(where: { $0.released }) {
+            preconditionFailure("backward through '\(stale.name)', whose tape an earlier backward() already released; run the forward again")
+        }
         accumulate(seed, into: root)
         for node in order.reversed() {
             guard let fn = node.backward, let g = node.grad else { continue }
@@ -32,6 +35,7 @@ extension Tensor {
             node.grad = nil
             node.backward = nil
             node.inputs = []
+            node.released = true
         }
     }
 

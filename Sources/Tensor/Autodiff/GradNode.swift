@@ -17,6 +17,8 @@ public final class GradNode: @unchecked Sendable {
     let isLeaf: Bool
     /// Shape of the tensor, to check gradients against.
     let shape: [Int]
+    /// Set once backward has passed through this node and dropped what it saved.
+    var released = false
 
     init(leafWithShape shape: [Int]) {
         name = "leaf"

@@ -10,7 +10,7 @@ public struct EngineBenchmarkResult: Encodable, Sendable {
     /// Best rate over the repetitions.
     public let rate: Double
     /// The rate this one is compared with (raw sgemm, or the plain copy loop).
-    public internal(set) var reference: Double
+    public let reference: Double
     /// rate / reference.
     public var fraction: Double { reference > 0 ? rate / reference : 0 }
     /// Best wall time of one repetition, in milliseconds.
@@ -28,133 +28,162 @@ public struct EngineBenchmarkResult: Encodable, Sendable {
     }
 }
 
-/// Measures raw `cblas_sgemm` and a plain copy loop, then the engine's kernels against them, in one process
-/// (ratios from one run are what count on a shared 2-core machine).
+/// Measures raw `cblas_sgemm` and a plain copy loop, then the engine's kernels against them, in one process.
+///
+/// Each kernel is timed in alternation with its reference (raw sgemm 1024³ for compute-bound work, a copy
+/// loop over the same number of floats for memory-bound work), best of several rounds each, so a burst of
+/// load from other processes hits both sides of a ratio alike.
 public enum EngineBenchmark {
-    /// Seconds of the fastest of `repeats` runs of `body` (after one warm-up run).
-    static func best(_ repeats: Int, _ body: () -> Void) -> Double {
+    static func seconds(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
         body()
-        var best = Double.infinity
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            best = Swift.min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return best
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
-    /// Runs every benchmark; `quick` uses fewer repetitions (and still the full shapes).
-    public static func run(quick: Bool = false, progress: (String) -> Void = { _ in }) -> [EngineBenchmarkResult] {
-        let reps = quick ? 2 : 5
-        var results: [EngineBenchmarkResult] = []
-        func add(_ name: String, _ unit: String, work: Double, seconds: Double, reference: Double) {
-            let r = EngineBenchmarkResult(name: name, unit: unit, rate: work / seconds / 1e9, reference: reference,
-                                          milliseconds: seconds * 1e3)
-            results.append(r)
-            progress(name)
+    /// Best times of `op` and `reference`, run alternately `rounds` times after one warm-up of each.
+    static func paired(_ rounds: Int, op: () -> Void, reference: () -> Void) -> (op: Double, reference: Double) {
+        op()
+        reference()
+        var bestOp = Double.infinity, bestRef = Double.infinity
+        for _ in 0..<rounds {
+            bestRef = Swift.min(bestRef, seconds(reference))
+            bestOp = Swift.min(bestOp, seconds(op))
         }
+        return (bestOp, bestRef)
+    }
+
+    /// Runs every benchmark (or the group named by `only`: matmul, conv, attention, memory).
+    public static func run(quick: Bool = false, only: String? = nil, progress: (String) -> Void = { _ in }) -> [EngineBenchmarkResult] {
+        func wanted(_ group: String) -> Bool { only.map { group.contains($0) } ?? true }
+        let rounds = quick ? 2 : 4
+        var results: [EngineBenchmarkResult] = []
         var gen = RandomGenerator(seed: 0)
 
-        // Raw sgemm at 1024³, straight into OpenBLAS.
+        // References: raw sgemm at 1024³ straight into OpenBLAS, and a plain copy loop.
         let n = 1024
         let a = Tensor.randn([n, n], generator: &gen), b = Tensor.randn([n, n], generator: &gen), c = Tensor.zeros([n, n])
-        let sgemmTime = best(reps) {
+        let sgemmFlops = 2 * Double(n * n * n)
+        let rawSGEMM = {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a.pointer, Int32(n),
                         b.pointer, Int32(n), 0, c.pointer, Int32(n))
         }
-        let sgemm = 2 * Double(n * n * n) / sgemmTime / 1e9
-        add("raw cblas_sgemm 1024^3", "GFLOP/s", work: 2 * Double(n * n * n), seconds: sgemmTime, reference: sgemm)
-
-        // Plain copy loop over 64 MiB: the memory bandwidth the memory-bound kernels are compared with.
-        let big = 16 << 20
-        let src = Tensor.randn([big], generator: &gen), dst = Tensor.zeros([big])
-        let copyTime = best(reps) {
+        let elements = 2 * 320 * 128 * 128   // 10.5 M floats (42 MB): larger than the L3 cache
+        let src = Tensor.randn([elements], generator: &gen), dst = Tensor.zeros([elements])
+        let copyLoop = {
             let s = UncheckedBox(src.pointer), d = UncheckedBox(dst.pointer)
-            Parallel.forRanges(big) { r in for i in r { d.value[i] = s.value[i] } }
+            Parallel.forRanges(elements) { r in for i in r { d.value[i] = s.value[i] } }
         }
-        let copyBytes = Double(big * 8)
-        let bandwidth = copyBytes / copyTime / 1e9
-        add("copy loop 64 MiB", "GB/s", work: copyBytes, seconds: copyTime, reference: bandwidth)
+        let copyBytes = Double(elements * 8)
+        var bestSGEMM = 0.0, bestCopy = 0.0
 
-        noGrad {
-            let t = best(reps) { _ = Tensor.matmul(a, b) }
-            add("matmul 1024^3", "GFLOP/s", work: 2 * Double(n * n * n), seconds: t, reference: sgemm)
-            let tt = best(reps) { _ = Tensor.matmul(a, b, transposeA: true, transposeB: true) }
-            add("matmul 1024^3 (A^T B^T)", "GFLOP/s", work: 2 * Double(n * n * n), seconds: tt, reference: sgemm)
+        func compute(_ name: String, flops: Double, rounds: Int = rounds, _ op: () -> Void) {
+            let (t, r) = paired(rounds, op: op, reference: rawSGEMM)
+            let ref = sgemmFlops / r / 1e9
+            bestSGEMM = Swift.max(bestSGEMM, ref)
+            results.append(EngineBenchmarkResult(name: name, unit: "GFLOP/s", rate: flops / t / 1e9, reference: ref, milliseconds: t * 1e3))
+            progress(name)
+        }
+        func memory(_ name: String, bytes: Double, _ op: () -> Void) {
+            // A few milliseconds each: many rounds cost little and find quiet moments for both sides.
+            let (t, r) = paired(quick ? 5 : 20, op: op, reference: copyLoop)
+            let ref = copyBytes / r / 1e9
+            bestCopy = Swift.max(bestCopy, ref)
+            results.append(EngineBenchmarkResult(name: name, unit: "GB/s", rate: bytes / t / 1e9, reference: ref, milliseconds: t * 1e3))
+            progress(name)
         }
 
-        // Convolutions at Stable Diffusion UNet shapes (batch 1, 3×3, padding 1, C → C).
-        for (ch, hw) in [(320, 64), (640, 32), (1280, 16)] {
+        if wanted("matmul") {
+            noGrad {
+                compute("matmul 1024^3", flops: sgemmFlops) { _ = Tensor.matmul(a, b) }
+                compute("matmul 1024^3 (A^T B^T)", flops: sgemmFlops) { _ = Tensor.matmul(a, b, transposeA: true, transposeB: true) }
+            }
+        }
+
+        // Convolutions at Stable Diffusion UNet shapes (batch 1, 3×3, padding 1, C → C). Backward counts
+        // twice the forward's FLOPs (input and weight gradients).
+        for (ch, hw) in [(320, 64), (640, 32), (1280, 16)] where wanted("conv") {
             let x = Tensor.randn([1, ch, hw, hw], generator: &gen)
             let w = Tensor.randn([ch, ch, 3, 3], std: 0.02, generator: &gen)
             let bias = Tensor.zeros([ch])
             let flops = 2 * Double(ch * ch * 9 * hw * hw)
-            let fwd = best(quick ? 1 : 3) { _ = noGrad { Tensor.conv2d(x, weight: w, bias: bias, padding: 1) } }
-            add("conv2d 3x3 fwd \(ch)x\(hw)x\(hw)", "GFLOP/s", work: flops, seconds: fwd, reference: sgemm)
+            compute("conv2d 3x3 fwd \(ch)x\(hw)x\(hw)", flops: flops, rounds: quick ? 1 : 3) {
+                _ = noGrad { Tensor.conv2d(x, weight: w, bias: bias, padding: 1) }
+            }
             let xg = x.requiringGrad(), wg = w.requiringGrad(), bg = bias.requiringGrad()
-            let both = best(quick ? 1 : 3) {
+            compute("conv2d 3x3 fwd+bwd \(ch)x\(hw)x\(hw)", flops: 3 * flops, rounds: quick ? 1 : 3) {
                 let y = Tensor.conv2d(xg, weight: wg, bias: bg, padding: 1)
                 y.backward(gradient: y.detached())
                 xg.zeroGrad(); wg.zeroGrad(); bg.zeroGrad()
             }
-            add("conv2d 3x3 fwd+bwd \(ch)x\(hw)x\(hw)", "GFLOP/s", work: 3 * flops, seconds: both, reference: sgemm)
         }
-        do {
-            let x = Tensor.randn([1, 640, 32, 32], generator: &gen), w = Tensor.randn([320, 640, 1, 1], std: 0.02, generator: &gen)
-            let flops = 2 * Double(640 * 320 * 32 * 32)
-            let xg = x.requiringGrad(), wg = w.requiringGrad()
-            let both = best(reps) {
-                let y = Tensor.conv2d(xg, weight: wg)
+        if wanted("conv") {
+            let x = Tensor.randn([1, 640, 32, 32], generator: &gen).requiringGrad()
+            let w = Tensor.randn([320, 640, 1, 1], std: 0.02, generator: &gen).requiringGrad()
+            compute("conv2d 1x1 fwd+bwd 640->320x32x32", flops: 3 * 2 * Double(640 * 320 * 32 * 32)) {
+                let y = Tensor.conv2d(x, weight: w)
                 y.backward(gradient: y.detached())
-                xg.zeroGrad(); wg.zeroGrad()
+                x.zeroGrad(); w.zeroGrad()
             }
-            add("conv2d 1x1 fwd+bwd 640->320x32x32", "GFLOP/s", work: 3 * flops, seconds: both, reference: sgemm)
         }
 
-        // Attention at the UNet's first level: 4096 tokens, 8 heads of 40.
-        do {
-            let (heads, tokens, d) = (8, 4096, 40)
-            let q = Tensor.randn([1, heads, tokens, d], generator: &gen), k = Tensor.randn([1, heads, tokens, d], generator: &gen)
-            let v = Tensor.randn([1, heads, tokens, d], generator: &gen)
-            let flops = 4 * Double(heads * tokens * tokens * d)
-            let fwd = best(quick ? 1 : 3) { _ = noGrad { Tensor.attention(query: q, key: k, value: v) } }
-            add("attention fwd 4096x40x8", "GFLOP/s", work: flops, seconds: fwd, reference: sgemm)
+        // The embedded world's UNet: a batch of 32 small images (one GEMM for the whole batch).
+        if wanted("conv") {
+            let x = Tensor.randn([32, 64, 16, 16], generator: &gen).requiringGrad()
+            let w = Tensor.randn([64, 64, 3, 3], std: 0.05, generator: &gen).requiringGrad()
+            compute("conv2d 3x3 fwd+bwd batch 32 64x16x16", flops: 3 * 2 * Double(32 * 64 * 64 * 9 * 256)) {
+                let y = Tensor.conv2d(x, weight: w, padding: 1)
+                y.backward(gradient: y.detached())
+                x.zeroGrad(); w.zeroGrad()
+            }
+        }
+
+        // Attention at the UNet's first level: 4096 tokens, 8 heads of 40. FLOPs: 4·T·S·D forward,
+        // twice that backward (the recomputed scores are not counted).
+        if wanted("attention") {
+            let shape = [1, 8, 4096, 40]
+            let q = Tensor.randn(shape, generator: &gen), k = Tensor.randn(shape, generator: &gen), v = Tensor.randn(shape, generator: &gen)
+            let flops = 4 * Double(8 * 4096 * 4096 * 40)
+            compute("attention fwd 4096x40x8", flops: flops, rounds: quick ? 1 : 3) {
+                _ = noGrad { Tensor.attention(query: q, key: k, value: v) }
+            }
             let qg = q.requiringGrad(), kg = k.requiringGrad(), vg = v.requiringGrad()
-            let both = best(quick ? 1 : 2) {
+            compute("attention fwd+bwd 4096x40x8", flops: 3 * flops, rounds: quick ? 1 : 2) {
                 let o = Tensor.attention(query: qg, key: kg, value: vg)
                 o.backward(gradient: o.detached())
                 qg.zeroGrad(); kg.zeroGrad(); vg.zeroGrad()
             }
-            add("attention fwd+bwd 4096x40x8", "GFLOP/s", work: 3 * flops, seconds: both, reference: sgemm)
         }
 
-        // Memory-bound kernels on 16 M floats (64 MiB): bytes read plus written, against the copy loop.
-        noGrad {
-            let x = Tensor.randn([2, 320, 128, 128], generator: &gen)   // 10.5 M floats
-            let gamma = Tensor.ones([320]), beta = Tensor.zeros([320])
-            let bytes = Double(x.count * 8)
-            let gn = best(reps) { _ = Tensor.groupNorm(x, groups: 32, weight: gamma, bias: beta) }
-            add("group norm 2x320x128x128 (32 groups)", "GB/s", work: bytes, seconds: gn, reference: bandwidth)
-            let y = Tensor.randn(x.shape, generator: &gen)
-            let addT = best(reps) { _ = x + y }
-            add("add 10.5M", "GB/s", work: Double(x.count * 12), seconds: addT, reference: bandwidth)
-            let siluT = best(reps) { _ = x.silu() }
-            add("silu 10.5M", "GB/s", work: bytes, seconds: siluT, reference: bandwidth)
-            let biasT = best(reps) { _ = x + Tensor.zeros([320, 1, 1]) }
-            add("add channel bias 10.5M", "GB/s", work: bytes, seconds: biasT, reference: bandwidth)
+        // Memory-bound kernels on the same 10.5 M floats: bytes read plus written.
+        if wanted("memory") {
+            noGrad {
+                let x = Tensor.randn([2, 320, 128, 128], generator: &gen), y = Tensor.randn(x.shape, generator: &gen)
+                let gamma = Tensor.ones([320]), beta = Tensor.zeros([320]), channelBias = Tensor.zeros([320, 1, 1])
+                let bytes = Double(elements * 8)
+                memory("group norm 2x320x128x128 (32 groups)", bytes: bytes) { _ = Tensor.groupNorm(x, groups: 32, weight: gamma, bias: beta) }
+                memory("group norm + silu (fused)", bytes: bytes) {
+                    _ = Tensor.groupNorm(x, groups: 32, weight: gamma, bias: beta, activation: .silu)
+                }
+                memory("group norm then silu (two ops)", bytes: bytes) {
+                    _ = Tensor.groupNorm(x, groups: 32, weight: gamma, bias: beta).silu()
+                }
+                memory("add", bytes: Double(elements * 12)) { _ = x + y }
+                memory("add channel bias", bytes: bytes) { _ = x + channelBias }
+                memory("silu", bytes: bytes) { _ = x.silu() }
+                memory("gelu (tanh)", bytes: bytes) { _ = x.geluTanh() }
+                memory("gelu (erf)", bytes: bytes) { _ = x.gelu() }
+            }
         }
-        // Raw sgemm again at the end: the reference is the better of the two (a neighbour's build may have
-        // slowed one of them), so every fraction is against the best sgemm this run saw.
-        let sgemmEnd = best(reps) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a.pointer, Int32(n),
-                        b.pointer, Int32(n), 0, c.pointer, Int32(n))
+
+        var summary: [EngineBenchmarkResult] = []
+        if bestSGEMM > 0 {
+            summary.append(EngineBenchmarkResult(name: "raw cblas_sgemm 1024^3 (best seen)", unit: "GFLOP/s", rate: bestSGEMM,
+                                                 reference: bestSGEMM, milliseconds: sgemmFlops / bestSGEMM / 1e6))
         }
-        let sgemmBest = Swift.max(sgemm, 2 * Double(n * n * n) / sgemmEnd / 1e9)
-        for i in results.indices where results[i].unit == "GFLOP/s" { results[i].reference = sgemmBest }
-        if let i = results.firstIndex(where: { $0.name.hasPrefix("raw cblas_sgemm") }) {
-            results[i] = EngineBenchmarkResult(name: results[i].name, unit: "GFLOP/s", rate: sgemmBest, reference: sgemmBest,
-                                               milliseconds: Swift.min(sgemmTime, sgemmEnd) * 1e3)
+        if bestCopy > 0 {
+            summary.append(EngineBenchmarkResult(name: "copy loop 10.5M floats (best seen)", unit: "GB/s", rate: bestCopy,
+                                                 reference: bestCopy, milliseconds: copyBytes / bestCopy / 1e6))
         }
-        return results
+        return summary + results
     }
 }

@@ -8,6 +8,20 @@ extension Tensor {
         }
     }
 
+    /// A tensor whose elements `fill` writes (e.g. straight from a weights file, without an array in between).
+    /// `fill` must write every element.
+    public static func filled(_ shape: [Int], _ fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows -> Tensor {
+        let t = Tensor.empty(shape)
+        try fill(UnsafeMutableBufferPointer(start: t.pointer, count: t.count))
+        return t
+    }
+
+    /// Writes into this tensor's elements in place (loading weights into existing parameters). Every view of
+    /// the storage sees the change; the tape is not involved.
+    public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeMutableBufferPointer(start: pointer, count: count))
+    }
+
     /// A tensor of shape `[scalars.count]`.
     public init(_ scalars: [Float]) { self.init(shape: [scalars.count], scalars: scalars) }
 

@@ -6,10 +6,27 @@
 /// - `A` attention heads, `D` features per head (`E = A·D`)
 /// - `M×K · K×N` for a matrix product, `G` groups of a group norm, `V` vocabulary size
 ///
+/// Using it:
+/// ```swift
+/// var gen = RandomGenerator(seed: 0)
+/// let w = Tensor.randn([4, 3], std: 0.1, generator: &gen).requiringGrad()   // a parameter
+/// let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])                 // a constant
+/// let loss = Tensor.mseLoss(Tensor.linear(x, weight: w).silu(), Tensor.zeros([2, 4]))
+/// loss.backward()                       // w.grad now holds dLoss/dw
+/// let opt = AdamW([w], learningRate: 1e-3)
+/// opt.step(); opt.zeroGrad()
+/// let y = noGrad { Tensor.linear(x, weight: w) }   // inference: nothing recorded
+/// ```
+/// Models group parameters in `Module`s (dotted checkpoint names, strict `load(stateDict:)`), optimizers save
+/// and restore through `stateDict()`, and `checkpoint(_:_:)` trades recomputation for memory.
+///
 /// The handle has value semantics; the storage is shared by reference, so `reshaped`, and slices along
 /// the first axis, are free views. Ops never write into their inputs: the only writes into existing
 /// storage are the explicit in-place methods (`copy(from:)`, optimizer steps), which is how parameters
 /// are updated while every view of them sees the new values.
+///
+/// `@unchecked Sendable`: a tensor may cross tasks (its storage is never written by ops after creation); the
+/// explicit in-place methods are the caller's to serialise, like writes to any shared buffer.
 public struct Tensor: @unchecked Sendable {
     /// The shared buffer; several tensors may view it.
     @usableFromInline let storage: Storage

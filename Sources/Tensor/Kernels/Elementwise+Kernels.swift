@@ -74,7 +74,7 @@ extension Tensor {
         Parallel.forRanges(layout.rows, grain: Swift.max(1, 16384 / n)) { rows in
             for row in rows {
                 let o = layout.rowOffsets(row)
-                let x = ap.value + o[0], y = bp.value + o[1], d = dp.value + row * n
+                let x = ap.value + o.0, y = bp.value + o.1, d = dp.value + row * n
                 if sa == 1 && sb == 1 {
                     for i in 0..<n { d[i] = k(x[i], y[i]) }
                 } else if sa == 1 && sb == 0 {

@@ -18,14 +18,17 @@ struct ConvGeometry {
         return lo..<Swift.max(lo, hi)
     }
 
-    /// Unfolds image `x` (C×H×W) into `col` (colRows × Ho·Wo), zeros where the kernel overhangs.
-    func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+    /// Unfolds image `x` (C×H×W) into `col` (colRows × Ho·Wo, rows `ldCol` apart), zeros where the kernel
+    /// overhangs.
+    /// With `parallel: false` it runs on the calling thread (for callers already splitting over images).
+    func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, ldCol: Int? = nil, parallel: Bool = true) {
+        let ld = ldCol ?? ho * wo
         let xs = UncheckedBox(UnsafeMutablePointer(mutating: x)), cs = UncheckedBox(col)
         let ho = ho, wo = wo
-        Parallel.forRanges(colRows, grain: Swift.max(1, 8192 / Swift.max(ho * wo, 1))) { rows in
+        Parallel.forRanges(colRows, grain: parallel ? Swift.max(1, 8192 / Swift.max(ho * wo, 1)) : Int.max) { rows in
             for row in rows {
                 let ch = row / (kh * kw), ky = (row / kw) % kh, kx = row % kw
-                let dst = cs.value + row * ho * wo
+                let dst = cs.value + row * ld
                 let src = xs.value + ch * h * w
                 let ys = validRange(size: h, outSize: ho, k: ky), xr = validRange(size: w, outSize: wo, k: kx)
                 for oy in 0..<ho {
@@ -46,10 +49,11 @@ struct ConvGeometry {
 
     /// Folds `col` back into image gradient `dx` (C×H×W), adding overlapping contributions. Each thread owns
     /// whole channels, and a channel's kernel offsets are added in a fixed order: deterministic.
-    func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, ldCol: Int? = nil, parallel: Bool = true) {
+        let ld = ldCol ?? ho * wo
         let cs = UncheckedBox(UnsafeMutablePointer(mutating: col)), ds = UncheckedBox(dx)
         let ho = ho, wo = wo
-        Parallel.forRanges(c, grain: Swift.max(1, 4096 / Swift.max(kh * kw * ho * wo, 1))) { chans in
+        Parallel.forRanges(c, grain: parallel ? Swift.max(1, 4096 / Swift.max(kh * kw * ho * wo, 1)) : Int.max) { chans in
             for ch in chans {
                 let dst = ds.value + ch * h * w
                 dst.update(repeating: 0, count: h * w)
@@ -57,7 +61,7 @@ struct ConvGeometry {
                     let ys = validRange(size: h, outSize: ho, k: ky)
                     for kx in 0..<kw {
                         let xr = validRange(size: w, outSize: wo, k: kx)
-                        let src = cs.value + ((ch * kh + ky) * kw + kx) * ho * wo
+                        let src = cs.value + ((ch * kh + ky) * kw + kx) * ld
                         for oy in ys {
                             let d = dst + (oy * stride - padding + ky) * w
                             let s = src + oy * wo

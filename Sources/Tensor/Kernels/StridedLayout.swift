@@ -66,16 +66,18 @@
     /// Length of the innermost dimension.
     @inlinable var inner: Int { shape[shape.count - 1] }
 
-    /// Element offsets of row `row` for every operand.
-    @inlinable func rowOffsets(_ row: Int) -> [Int] {
-        var rem = row
-        var offs = [Int](repeating: 0, count: strides.count)
-        for d in stride(from: shape.count - 2, through: 0, by: -1) {
+    /// Element offsets of row `row` for the first two operands (no allocation: this runs once per row).
+    @inline(__always) func rowOffsets(_ row: Int) -> (Int, Int) {
+        var rem = row, o0 = 0, o1 = 0
+        var d = shape.count - 2
+        while d >= 0 {
             let i = rem % shape[d]
             rem /= shape[d]
-            for k in strides.indices { offs[k] += i * strides[k][d] }
+            o0 += i * strides[0][d]
+            o1 += i * strides[1][d]
+            d -= 1
         }
-        return offs
+        return (o0, o1)
     }
 }
 
@@ -90,7 +92,7 @@ extension Tensor {
         Parallel.forRanges(layout.rows, grain: Swift.max(1, 16384 / Swift.max(n, 1))) { rows in
             for row in rows {
                 let o = layout.rowOffsets(row)
-                let dp = d.value + o[0], sp = s.value + o[1]
+                let dp = d.value + o.0, sp = s.value + o.1
                 if sd == 1 && ss == 1 {
                     dp.update(from: sp, count: n)
                 } else {

@@ -7,17 +7,31 @@ func defaultInit(_ shape: [Int], fanIn: Int, generator: inout RandomGenerator) -
     return Tensor.uniform(shape, low: -bound, high: bound, generator: &generator).requiringGrad()
 }
 
+/// A branch added to a `Linear`'s or `Conv2d`'s output, `y = layer(x) + adapter(x)` (a LoRA update). The layer
+/// holds it outside `visitParameters`, so the base model's checkpoint names and strict loading do not change.
+public protocol LayerAdapter: AnyObject {
+    /// The term added to the layer's output for its input `x` (same shape as the output).
+    func callAsFunction(_ x: Tensor) -> Tensor
+}
+
 /// `nn.Linear`: y = x·Wᵀ + b, weight `[out, in]`.
 public final class Linear: Module {
     public var weight: Tensor
     public var bias: Tensor?
+    /// Added to the output when set (LoRA); not a parameter of this layer.
+    public var adapter: (any LayerAdapter)?
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: inout RandomGenerator) {
         weight = defaultInit([outFeatures, inFeatures], fanIn: inFeatures, generator: &generator)
         self.bias = bias ? defaultInit([outFeatures], fanIn: inFeatures, generator: &generator) : nil
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { Tensor.linear(x, weight: weight, bias: bias) }
+    /// x·Wᵀ + b, plus `residual` inside the same GEMM if given; plus the adapter's output (LoRA) when one is set.
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor {
+        let y = Tensor.linear(x, weight: weight, bias: bias, residual: residual)
+        guard let adapter else { return y }
+        return y + adapter(x)
+    }
 
     public func visitParameters(_ v: inout ParameterVisitor) {
         v.parameter("weight", &weight)
@@ -30,6 +44,8 @@ public final class Conv2d: Module {
     public var weight: Tensor
     public var bias: Tensor?
     public let stride: Int, padding: Int
+    /// Added to the output when set (LoRA); not a parameter of this layer.
+    public var adapter: (any LayerAdapter)?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true, generator: inout RandomGenerator) {
@@ -40,8 +56,12 @@ public final class Conv2d: Module {
         self.padding = padding
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    /// The convolution, plus `residual` inside the same GEMM if given (a ResNet block's skip connection); plus the
+    /// adapter's output (LoRA) when one is set.
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor {
+        let y = Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, residual: residual)
+        guard let adapter else { return y }
+        return y + adapter(x)
     }
 
     public func visitParameters(_ v: inout ParameterVisitor) {
@@ -62,8 +82,9 @@ public final class GroupNorm: Module {
         self.eps = eps
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.groupNorm(x, groups: groups, weight: weight, bias: bias, eps: eps)
+    /// Normalises `x`, optionally followed by a fused activation (norm → SiLU in one pass).
+    public func callAsFunction(_ x: Tensor, activation: NormActivation = .none) -> Tensor {
+        Tensor.groupNorm(x, groups: groups, weight: weight, bias: bias, eps: eps, activation: activation)
     }
 
     public func visitParameters(_ v: inout ParameterVisitor) {

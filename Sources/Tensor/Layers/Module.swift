@@ -10,10 +10,27 @@ public protocol Module: AnyObject {
 public struct ParameterVisitor {
     let prefix: String
     let action: (String, inout Tensor) -> Void
+    /// Called with each child module's full dotted name before its parameters (see `namedModules()`).
+    let moduleAction: ((String, Module) -> Void)?
 
     public init(prefix: String = "", _ action: @escaping (String, inout Tensor) -> Void) {
         self.prefix = prefix
         self.action = action
+        moduleAction = nil
+    }
+
+    /// A visitor that reports child modules by dotted name (`encoder.layers.0.self_attn.q_proj`), for finding
+    /// layers by checkpoint name (LoRA targets); parameters are passed over.
+    public init(prefix: String = "", modules: @escaping (String, Module) -> Void) {
+        self.prefix = prefix
+        action = { _, _ in }
+        moduleAction = modules
+    }
+
+    init(prefix: String, _ action: @escaping (String, inout Tensor) -> Void, _ moduleAction: ((String, Module) -> Void)?) {
+        self.prefix = prefix
+        self.action = action
+        self.moduleAction = moduleAction
     }
 
     /// Visits one parameter stored in a property of the module.
@@ -28,7 +45,8 @@ public struct ParameterVisitor {
 
     /// Visits a child module's parameters under `name.`.
     public mutating func child(_ name: String, _ module: Module) {
-        var sub = ParameterVisitor(prefix: prefix + name + ".", action)
+        moduleAction?(prefix + name, module)
+        var sub = ParameterVisitor(prefix: prefix + name + ".", action, moduleAction)
         module.visitParameters(&sub)
     }
 
@@ -46,6 +64,18 @@ extension Module {
         visitParameters(&v)
         return found
     }
+
+    /// Every child module, nested ones included, with its dotted name, in visiting order (PyTorch's
+    /// `named_modules()` without the root): how adapters find layers by checkpoint name.
+    public func namedModules() -> [(name: String, module: Module)] {
+        var found: [(name: String, module: Module)] = []
+        var v = ParameterVisitor(modules: { name, module in found.append((name, module)) })
+        visitParameters(&v)
+        return found
+    }
+
+    /// The number of scalar parameters (all of them, trainable or not).
+    public var parameterCount: Int { namedParameters().reduce(0) { $0 + $1.tensor.count } }
 
     /// Parameters that currently require a gradient (what an optimizer should step).
     public func trainableParameters() -> [(name: String, tensor: Tensor)] {

@@ -1,3 +1,6 @@
+import Foundation
+import CEngineKernels
+
 // Scaled dot-product attention on sgemm, one head and one block of query rows at a time, so memory stays
 // bounded (a `queryBlock`×S score block) for any sequence length. Backward recomputes the scores from the
 // saved row log-sum-exp instead of keeping the T×S probabilities.
@@ -95,13 +98,27 @@ struct AttentionPlan {
             let rows = Swift.min(block, t - q0)
             GEMM.run(transA: false, transB: true, m: rows, n: s, k: d, alpha: alpha, a: qh + q0 * d, lda: d,
                      b: kh, ldb: d, c: scores, ldc: s)
+            // Unnormalised e^(x − max) rows; the 1/Σ goes onto the (much smaller) output rows instead.
+            var inverse = [Float](repeating: 0, count: rows)
             for i in 0..<rows {
                 let row = scores + i * s
                 _ = prepare(row, head: head, query: q0 + i)
-                lse[head * t + q0 + i] = Tensor.softmaxRow(row, s)
+                let m = Tensor.maxContiguous(row, s)
+                if m == -.infinity {
+                    row.update(repeating: 0, count: s)
+                    lse[head * t + q0 + i] = -.infinity
+                    continue
+                }
+                let sum = FastMath.expShiftedSum(row, s, shift: m)
+                inverse[i] = 1 / sum
+                lse[head * t + q0 + i] = m + logf(sum)
             }
-            GEMM.run(transA: false, transB: false, m: rows, n: dv, k: s, a: scores, lda: s,
-                     b: vh, ldb: dv, c: out + (head * t + q0) * dv, ldc: dv)
+            let o = out + (head * t + q0) * dv
+            GEMM.run(transA: false, transB: false, m: rows, n: dv, k: s, a: scores, lda: s, b: vh, ldb: dv, c: o, ldc: dv)
+            for i in 0..<rows {
+                let f = inverse[i], oi = o + i * dv
+                for j in 0..<dv { oi[j] *= f }
+            }
         }
     }
 
@@ -113,28 +130,28 @@ struct AttentionPlan {
         let gh = g + head * t * dv, oh = out + head * t * dv
         for q0 in stride(from: 0, to: t, by: block) {
             let rows = Swift.min(block, t - q0)
-            // P = exp(q·kᵀ·α + mask − lse), recomputed instead of kept.
+            // Scores recomputed (q·kᵀ·α + mask) rather than kept, and dP = dO·Vᵀ; then one pass turns them
+            // into P = exp(scores − lse) and dS = P ⊙ (dP − rowsum(dO ⊙ O)).
             GEMM.run(transA: false, transB: true, m: rows, n: s, k: d, alpha: alpha, a: qh + q0 * d, lda: d,
                      b: kh, ldb: d, c: p, ldc: s)
+            GEMM.run(transA: false, transB: true, m: rows, n: s, k: dv, a: gh + q0 * dv, lda: dv,
+                     b: vh, ldb: dv, c: dp, ldc: s)
             for i in 0..<rows {
-                let row = p + i * s, l = lse[head * t + q0 + i]
+                let row = p + i * s, drow = dp + i * s, l = lse[head * t + q0 + i]
                 _ = prepare(row, head: head, query: q0 + i)
-                if l == -.infinity { row.update(repeating: 0, count: s); continue }
-                for j in 0..<s { row[j] = FastMath.exp(row[j] - l) }
+                if l == -.infinity {
+                    row.update(repeating: 0, count: s)
+                    drow.update(repeating: 0, count: s)
+                    continue
+                }
+                var dot: Float = 0
+                let gi = gh + (q0 + i) * dv, oi = oh + (q0 + i) * dv
+                for j in 0..<dv { dot += gi[j] * oi[j] }
+                ek_softmax_backward_row(row, drow, s, l, dot)
             }
             // dV += Pᵀ·dO
             GEMM.run(transA: true, transB: false, m: s, n: dv, k: rows, a: p, lda: s,
                      b: gh + q0 * dv, ldb: dv, beta: 1, c: dvOut + head * s * dv, ldc: dv)
-            // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(dO ⊙ O))
-            GEMM.run(transA: false, transB: true, m: rows, n: s, k: dv, a: gh + q0 * dv, lda: dv,
-                     b: vh, ldb: dv, c: dp, ldc: s)
-            for i in 0..<rows {
-                var dot: Float = 0
-                let gi = gh + (q0 + i) * dv, oi = oh + (q0 + i) * dv
-                for j in 0..<dv { dot += gi[j] * oi[j] }
-                let prow = p + i * s, drow = dp + i * s
-                for j in 0..<s { drow[j] = prow[j] * (drow[j] - dot) }
-            }
             // dQ = dS·K·α ; dK += dSᵀ·Q·α
             GEMM.run(transA: false, transB: false, m: rows, n: d, k: s, alpha: alpha, a: dp, lda: s,
                      b: kh, ldb: d, c: dq + (head * t + q0) * d, ldc: d)

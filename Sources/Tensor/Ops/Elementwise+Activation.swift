@@ -1,4 +1,5 @@
 import Foundation
+import CEngineKernels
 
 // Activations of CLIP, the UNet and the VAE, each with its derivative beside it.
 
@@ -23,27 +24,38 @@ extension Tensor {
 
 struct SigmoidFunction: UnaryFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float { FastMath.sigmoid(x) }
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ek_sigmoid(x, y, n) }
     @inline(__always) func derivative(_ x: Float, _ s: Float) -> Float { s * (1 - s) }
 }
 struct TanhFunction: UnaryFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float { FastMath.tanh(x) }
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ek_tanh(x, y, n) }
     @inline(__always) func derivative(_ x: Float, _ t: Float) -> Float { 1 - t * t }
 }
 struct SiLUFunction: UnaryFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float { x * FastMath.sigmoid(x) }
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ek_silu(x, y, n) }
+    func backward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                  _ dx: UnsafeMutablePointer<Float>, _ n: Int) { ek_silu_backward(g, x, dx, n) }
     @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float {
         let s = FastMath.sigmoid(x)
         return s * (1 + x * (1 - s))
     }
 }
 struct GELUFunction: UnaryFunction {
-    @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.707_106_78)) }
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * 0.707_106_78)) }
     @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float {
-        0.5 * (1 + erff(x * 0.707_106_78)) + x * 0.398_942_28 * FastMath.exp(-0.5 * x * x)
+        0.5 * (1 + FastMath.erf(x * 0.707_106_78)) + x * 0.398_942_28 * FastMath.exp(-0.5 * x * x)
     }
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ek_gelu(x, y, n) }
+    func backward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                  _ dx: UnsafeMutablePointer<Float>, _ n: Int) { ek_gelu_backward(g, x, dx, n) }
 }
 struct GELUTanhFunction: UnaryFunction {
     static let k: Float = 0.797_884_56, c: Float = 0.044_715
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ek_gelu_tanh(x, y, n) }
+    func backward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                  _ dx: UnsafeMutablePointer<Float>, _ n: Int) { ek_gelu_tanh_backward(g, x, dx, n) }
     @inline(__always) func callAsFunction(_ x: Float) -> Float {
         0.5 * x * (1 + FastMath.tanh(Self.k * (x + Self.c * x * x * x)))
     }
@@ -54,6 +66,9 @@ struct GELUTanhFunction: UnaryFunction {
 }
 struct QuickGELUFunction: UnaryFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float { x * FastMath.sigmoid(1.702 * x) }
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ek_quick_gelu(x, y, n) }
+    func backward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                  _ dx: UnsafeMutablePointer<Float>, _ n: Int) { ek_quick_gelu_backward(g, x, dx, n) }
     @inline(__always) func derivative(_ x: Float, _ y: Float) -> Float {
         let s = FastMath.sigmoid(1.702 * x)
         return s + 1.702 * x * s * (1 - s)

@@ -1,18 +1,6 @@
 // Losses and similarity, composed from the primitives above where that costs nothing extra.
 
 extension Tensor {
-    /// Seeded dropout: zeroes each element with probability `p` and scales the rest by 1/(1−p).
-    /// The mask comes from `generator` (which advances), so a run is reproducible and a checkpointed block
-    /// recomputes the same mask when given a copy of the same generator.
-    public func dropout(_ p: Float, generator: inout RandomGenerator) -> Tensor {
-        precondition(p >= 0 && p < 1, "dropout probability \(p) outside [0, 1)")
-        if p == 0 { return self }
-        let u = Tensor.uniform(shape, generator: &generator)
-        let keep = 1 / (1 - p)
-        let mask = u.mapElements { $0 >= p ? keep : 0 }
-        return self * mask
-    }
-
     /// Mean squared error, `mean((a − b)²)` (`F.mse_loss` with reduction "mean").
     public static func mseLoss(_ a: Tensor, _ b: Tensor) -> Tensor {
         let d = a - b

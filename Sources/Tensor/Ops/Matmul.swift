@@ -52,22 +52,33 @@ extension Tensor {
         return out
     }
 
-    /// `x·Wᵀ + bias` for x [..., in] and W [out, in] (PyTorch's `nn.Linear` layout). The bias is written
-    /// into the output before the GEMM accumulates onto it (β = 1), saving a pass.
-    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    /// `x·Wᵀ + bias (+ residual)` for x [..., in] and W [out, in] (PyTorch's `nn.Linear` layout). The bias
+    /// and the residual are written into the output before the GEMM accumulates onto it (β = 1), so neither
+    /// costs a pass of its own.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, residual: Tensor? = nil) -> Tensor {
         let inF = weight.shape[1], outF = weight.shape[0]
         precondition(x.shape.last == inF, "linear: input \(x.shape) against weight \(weight.shape)")
         let rows = x.count / Swift.max(inF, 1)
         let out = Tensor.empty(Array(x.shape.dropLast()) + [outF])
+        if let residual {
+            precondition(residual.shape == out.shape, "linear: residual \(residual.shape), output \(out.shape)")
+            out.copy(from: residual)
+        }
         if let bias {
             precondition(bias.shape == [outF], "linear: bias \(bias.shape), expected [\(outF)]")
-            for r in 0..<rows { (out.pointer + r * outF).update(from: bias.pointer, count: outF) }
+            for r in 0..<rows {
+                let row = out.pointer + r * outF
+                if residual == nil { row.update(from: bias.pointer, count: outF) } else { for j in 0..<outF { row[j] += bias.pointer[j] } }
+            }
         }
         GEMM.run(transA: false, transB: true, m: rows, n: outF, k: inF, a: x.pointer, lda: inF,
-                 b: weight.pointer, ldb: inF, beta: bias == nil ? 0 : 1, c: out.pointer, ldc: outF)
-        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+                 b: weight.pointer, ldb: inF, beta: bias == nil && residual == nil ? 0 : 1, c: out.pointer, ldc: outF)
+        var inputs = [x, weight]
+        if let bias { inputs.append(bias) }
+        if let residual { inputs.append(residual) }
         guard let needs = recording(inputs) else { return out }
         let xc = x.detached(), wc = weight.detached()
+        let hasBias = bias != nil, hasResidual = residual != nil
         return out.recorded("linear", inputs) { g in
             var grads: [Tensor?] = []
             if needs[0] {
@@ -82,9 +93,10 @@ extension Tensor {
                          b: xc.pointer, ldb: inF, c: gw.pointer, ldc: inF)
                 grads.append(gw)
             } else { grads.append(nil) }
-            if needs.count == 3 {
+            if hasBias {
                 grads.append(needs[2] ? g.reshapedRaw([rows, outF]).sumKeepingDims([0]).reshapedRaw([outF]) : nil)
             }
+            if hasResidual { grads.append(needs[needs.count - 1] ? g : nil) }
             return grads
         }
     }

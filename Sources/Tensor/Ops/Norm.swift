@@ -1,6 +1,15 @@
+import CEngineKernels
+
 // Group norm and layer norm as one kernel: statistics per row (a group of one sample, or one token), then
 // normalise and apply the per-channel scale and shift in the same pass. Only the row mean and 1/σ are
 // saved; backward recomputes x̂ from the input, so no normalised copy is kept.
+
+/// An activation applied inside the normalisation pass (diffusers' ResNet blocks run norm → SiLU): one
+/// memory pass less forward, and no pre-activation tensor kept for backward.
+public enum NormActivation: Sendable {
+    case none
+    case silu
+}
 
 /// How a normalised tensor splits into rows and channels: row r holds `channelsPerRow` channels of `inner`
 /// elements each, channel `(r % groupsPerSample)·channelsPerRow + k`.
@@ -15,32 +24,43 @@ struct NormLayout {
 extension Tensor {
     /// Group normalisation of `[N, C, ...]` over `groups` groups of channels, then per-channel
     /// `weight`·x̂ + `bias` (as `torch.nn.GroupNorm`).
-    public static func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
+    public static func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5,
+                                 activation: NormActivation = .none) -> Tensor {
         precondition(x.rank >= 2 && x.shape[1] % groups == 0, "groupNorm: \(x.shape[1]) channels into \(groups) groups")
         let layout = NormLayout(rows: x.shape[0] * groups, channelsPerRow: x.shape[1] / groups,
                                 inner: x.shape[2...].reduce(1, *), groupsPerSample: groups)
-        return normalized(x, layout, weight: weight, bias: bias, eps: eps, name: "group_norm")
+        return normalized(x, layout, weight: weight, bias: bias, eps: eps, activation: activation,
+                          name: activation == .silu ? "group_norm_silu" : "group_norm")
     }
 
     /// Layer normalisation over the last dimension (as `torch.nn.LayerNorm(E)`).
     public static func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
         let e = x.shape.last ?? 1
         let layout = NormLayout(rows: x.count / Swift.max(e, 1), channelsPerRow: e, inner: 1, groupsPerSample: 1)
-        return normalized(x, layout, weight: weight, bias: bias, eps: eps, name: "layer_norm")
+        return normalized(x, layout, weight: weight, bias: bias, eps: eps, activation: .none, name: "layer_norm")
     }
 
-    static func normalized(_ x: Tensor, _ layout: NormLayout, weight: Tensor?, bias: Tensor?, eps: Float, name: String) -> Tensor {
+    static func normalized(_ x: Tensor, _ layout: NormLayout, weight: Tensor?, bias: Tensor?, eps: Float,
+                           activation: NormActivation, name: String) -> Tensor {
         if let weight { precondition(weight.shape == [layout.channels], "\(name) weight \(weight.shape), expected [\(layout.channels)]") }
         if let bias { precondition(bias.shape == [layout.channels], "\(name) bias \(bias.shape), expected [\(layout.channels)]") }
         let out = Tensor.empty(x.shape), stats = Tensor.empty([2, layout.rows])
-        normForward(x.pointer, layout, weight?.pointer, bias?.pointer, eps, out.pointer, stats.pointer)
+        normForward(x.pointer, layout, weight?.pointer, bias?.pointer, eps, out.pointer, stats.pointer, silu: activation == .silu)
         var inputs = [x]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         guard let needs = recording(inputs) else { return out }
-        let xc = x.detached(), wc = weight?.detached()
+        let xc = x.detached(), wc = weight?.detached(), bc = bias?.detached()
         let hasWeight = weight != nil, hasBias = bias != nil
-        return out.recorded(name, inputs) { g in
+        return out.recorded(name, inputs) { upstream in
+            var g = upstream
+            if activation == .silu {
+                // Recompute the pre-activation from x and the saved statistics, then chain through SiLU.
+                g = Tensor.empty(xc.shape)
+                normForward(xc.pointer, layout, wc?.pointer, bc?.pointer, eps, g.pointer, stats.pointer, silu: false, reuseStats: true)
+                let us = UncheckedBox(upstream.pointer), gs = UncheckedBox(g.pointer)
+                Parallel.forRanges(g.count) { r in ek_silu_backward_inplace(us.value + r.lowerBound, gs.value + r.lowerBound, r.count) }
+            }
             let dx: Tensor? = needs[0] ? Tensor.empty(xc.shape) : nil
             let partials = Tensor.empty([2, layout.rows * layout.channelsPerRow])
             normBackward(xc.pointer, g.pointer, layout, wc?.pointer, stats.pointer, dx?.pointer, partials.pointer)
@@ -57,19 +77,27 @@ extension Tensor {
         }
     }
 
+    /// Normalises, scales and shifts each row (then applies SiLU if asked). With `reuseStats` the row
+    /// statistics are read from `stats` instead of computed (recomputing a pre-activation for backward).
     static func normForward(_ x: UnsafeMutablePointer<Float>, _ l: NormLayout, _ w: UnsafeMutablePointer<Float>?,
                             _ b: UnsafeMutablePointer<Float>?, _ eps: Float, _ out: UnsafeMutablePointer<Float>,
-                            _ stats: UnsafeMutablePointer<Float>) {
+                            _ stats: UnsafeMutablePointer<Float>, silu: Bool, reuseStats: Bool = false) {
         let xs = UncheckedBox(x), os = UncheckedBox(out), ws = UncheckedBox(w), bs = UncheckedBox(b), ss = UncheckedBox(stats)
         Parallel.forRanges(l.rows, grain: l.grain) { r in
             for row in r {
                 let p = xs.value + row * l.len, q = os.value + row * l.len
-                let mu = l.len == 0 ? 0 : sumContiguous(p, l.len) / Float(l.len)
-                // Two passes over a row that sits in cache: no cancellation from E[x²] − E[x]².
-                let variance = l.len == 0 ? 0 : sumSquaredDeviations(p, l.len, mu) / Float(l.len)
-                let inv = 1 / (variance + eps).squareRoot()
-                ss.value[row] = mu
-                ss.value[l.rows + row] = inv
+                let mu: Float, inv: Float
+                if reuseStats {
+                    mu = ss.value[row]
+                    inv = ss.value[l.rows + row]
+                } else {
+                    mu = l.len == 0 ? 0 : sumContiguous(p, l.len) / Float(l.len)
+                    // Two passes over a row that sits in cache: no cancellation from E[x²] − E[x]².
+                    let variance = l.len == 0 ? 0 : sumSquaredDeviations(p, l.len, mu) / Float(l.len)
+                    inv = 1 / (variance + eps).squareRoot()
+                    ss.value[row] = mu
+                    ss.value[l.rows + row] = inv
+                }
                 let c0 = l.firstChannel(row)
                 if l.inner == 1 {
                     for j in 0..<l.len {
@@ -84,6 +112,7 @@ extension Tensor {
                         for j in 0..<l.inner { qk[j] = pk[j] * scale + shift }
                     }
                 }
+                if silu { ek_silu_inplace(q, l.len) }
             }
         }
     }

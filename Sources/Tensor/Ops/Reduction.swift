@@ -96,6 +96,18 @@ extension Tensor {
         }
     }
 
+    /// Indices of the largest element along the last axis, one per row (first on ties; no gradient).
+    public func argmax() -> [Int] {
+        let n = shape.last ?? 1, rows = count / Swift.max(n, 1)
+        precondition(n > 0, "argmax over an empty axis")
+        return (0..<rows).map { r in
+            let p = pointer + r * n
+            var best = 0
+            for j in 1..<n where p[j] > p[best] { best = j }
+            return best
+        }
+    }
+
     /// Maximum of all elements, shape `[]`.
     public func max() -> Tensor { reshaped([count]).max(axis: 0) }
 

@@ -61,9 +61,8 @@ extension Tensor {
             out = Tensor(storage: storage, offset: offset + range.lowerBound * inner, shape: outShape)
         } else {
             out = Tensor.empty(outShape)
-            var st = StridedLayout.contiguousStrides(shape)
+            let st = StridedLayout.contiguousStrides(shape)
             let base = pointer + range.lowerBound * st[a]
-            st[a] = st[a]
             Tensor.stridedCopy(shape: outShape, src: base, srcStrides: st,
                                dst: out.pointer, dstStrides: StridedLayout.contiguousStrides(outShape))
         }
@@ -71,8 +70,7 @@ extension Tensor {
         let inShape = shape
         return out.recorded("slice", [self]) { g in
             let gi = Tensor.zeros(inShape)
-            var st = StridedLayout.contiguousStrides(inShape)
-            st[a] = st[a]
+            let st = StridedLayout.contiguousStrides(inShape)
             Tensor.stridedCopy(shape: g.shape, src: g.pointer, srcStrides: StridedLayout.contiguousStrides(g.shape),
                                dst: gi.pointer + range.lowerBound * st[a], dstStrides: st)
             return [gi]
@@ -107,6 +105,18 @@ extension Tensor {
                 return need ? g.slice(axis: a, lo..<(lo + n)).contiguousCopyIfView(of: g) : nil
             }
         }
+    }
+
+    /// Joins equally shaped tensors along a new axis `axis` (`torch.stack`).
+    public static func stack(_ parts: [Tensor], axis: Int = 0) -> Tensor {
+        precondition(!parts.isEmpty, "stack of nothing")
+        let shape = parts[0].shape
+        precondition(parts.allSatisfy { $0.shape == shape }, "stack: shapes \(parts.map(\.shape)) differ")
+        let a = axis < 0 ? axis + shape.count + 1 : axis
+        precondition(a >= 0 && a <= shape.count, "stack axis \(axis) out of range for shape \(shape)")
+        var expanded = shape
+        expanded.insert(1, at: a)
+        return concat(parts.map { $0.reshaped(expanded) }, axis: a)
     }
 
     /// A copy when `self` is a view of `other`'s storage (a gradient must not alias another gradient).

@@ -4,13 +4,12 @@ import Foundation
 
 extension Tensor {
     /// Softmax of one row in place: e^(x − max) / Σ. Returns the log of the normaliser (max + log Σ).
-    /// Max, exponentials and scaling are separate loops so each vectorises; the sum keeps a fixed order.
+    /// Max, then exponentials with their sum, then scaling: each pass vectorised, the sum in a fixed order.
     @inline(__always)
     static func softmaxRow(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
         let m = maxContiguous(p, n)
         if m == -.infinity { p.update(repeating: 0, count: n); return -.infinity }
-        for j in 0..<n { p[j] = FastMath.exp(p[j] - m) }
-        let s = sumContiguous(p, n)
+        let s = FastMath.expShiftedSum(p, n, shift: m)
         let inv = 1 / s
         for j in 0..<n { p[j] *= inv }
         return m + logf(s)
@@ -23,7 +22,9 @@ extension Tensor {
         let raw = UnsafeRawPointer(p)
         var i = 0
         while i + 8 <= n {
-            m = pointwiseMax(m, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+            // A compare-and-select lowers to maxps; `pointwiseMax`'s NaN rules do not.
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            m.replace(with: v, where: v .> m)
             i += 8
         }
         var tail = m.max()

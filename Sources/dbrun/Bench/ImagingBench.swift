@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Pipeline
 
 /// `dbrun bench imaging`: decode + resize throughput on a 4032×3024 JPEG (a 12 MP phone photo), to set next to
 /// Pillow's on the same machine (`scripts/reference/imaging_bench.py` runs the same steps on the same file).
@@ -29,14 +30,18 @@ struct ImagingBench: ParsableCommand {
     @Option(help: "Short side after resizing (the training resolution).")
     var size = 512
 
+    @Option(help: "Threads for resizing (decoding is single-threaded, as in libjpeg).")
+    var threads = ImagingThreads.maximum
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func validate() throws {
-        guard runs > 0, size > 0 else { throw ValidationError("--runs and --size must be positive") }
+        guard runs > 0, size > 0, threads > 0 else { throw ValidationError("--runs, --size and --threads must be positive") }
     }
 
     func run() throws {
+        ImagingThreads.maximum = threads
         let data: Data
         if let input {
             guard let bytes = FileManager.default.contents(atPath: input) else {
@@ -59,9 +64,10 @@ struct ImagingBench: ParsableCommand {
         let (w, h) = Image.shortSideSize(width: image.width, height: image.height, size: size)
 
         var results: [(String, [Double])] = []
-        func measure(_ name: String, _ body: () throws -> Void) rethrows {
+        func measure(_ name: String, _ body: () throws -> Void) throws {
             var times: [Double] = []
             for _ in 0..<runs {
+                try Interruption.shared.check()
                 let start = DispatchTime.now().uptimeNanoseconds
                 try body()
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
@@ -69,15 +75,15 @@ struct ImagingBench: ParsableCommand {
             results.append((name, times.sorted()))
         }
         try measure("decode") { _ = try ImageDecoder.decode(data) }
-        measure("resize_8bit") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .eightBit) }
-        measure("resize_float") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .float) }
+        try measure("resize_8bit") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .eightBit) }
+        try measure("resize_float") { _ = image.resized(width: w, height: h, filter: .bilinear, precision: .float) }
         // The training path: decode and resize in bytes, floats only at the output size.
         try measure("decode_resize") { _ = try ImageDecoder.decode(data, shortSide: size, filter: .bilinear) }
 
         if json {
             var object: [String: Any] = [
                 "tool": "dbrun", "image": "\(image.width)x\(image.height)", "output": "\(w)x\(h)",
-                "bytes": data.count, "runs": runs, "threads": ProcessInfo.processInfo.activeProcessorCount,
+                "bytes": data.count, "runs": runs, "threads": threads,
             ]
             for (name, times) in results {
                 object[name + "_ms"] = ["best": round3(times[0]), "median": round3(times[times.count / 2])]
@@ -85,7 +91,7 @@ struct ImagingBench: ParsableCommand {
             let out = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: out, as: UTF8.self))
         } else {
-            print("imaging: \(image.width)×\(image.height) JPEG (\(data.count) bytes) → \(w)×\(h) bilinear, \(runs) runs")
+            print("imaging: \(image.width)×\(image.height) JPEG (\(data.count) bytes) → \(w)×\(h) bilinear, \(runs) runs, \(threads) thread(s)")
             print("step".padding(toLength: 16, withPad: " ", startingAt: 0) + "best ms   median ms")
             for (name, times) in results {
                 print(

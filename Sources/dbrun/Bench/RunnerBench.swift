@@ -109,7 +109,7 @@ struct RunnerBench: ParsableCommand {
         var total: Int64 = 0
         for i in 0..<files {
             let url = data.appendingPathComponent(String(format: "shard-%03d.bin", i))
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
             let handle = try FileHandle(forWritingTo: url)
             var written = 0
             while written < perFile {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Pipeline
 
 /// `dbrun image check FILE|DIR…`: preflight a training set by reading it exactly as training would.
 struct ImageCheckCommand: ParsableCommand {
@@ -33,7 +34,8 @@ struct ImageCheckCommand: ParsableCommand {
 
     func run() throws {
         let options = ImageCheckOptions(resolution: resolution, limits: DecodeLimits(maxPixels: maxPixels))
-        let report = ImageCheck.run(paths, options: options)
+        let report = ImageCheck.run(paths, options: options) { Interruption.shared.isRequested }
+        try Interruption.shared.check()  // Ctrl-C: exit 130 without a partial report
         print(json ? report.json() : report.text())
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
