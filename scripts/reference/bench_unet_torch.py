@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--forward-only", action="store_true")
     parser.add_argument("--attention-only", action="store_true",
                         help="train only attn1/attn2 to_q/to_k/to_v/to_out (what LoRA adapts); sd15 then trains too")
+    parser.add_argument("--lora", type=int, metavar="RANK",
+                        help="train a PEFT LoRA of this rank on to_q/to_k/to_v/to_out.0, base frozen (DreamBooth-LoRA)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -62,12 +64,21 @@ def main() -> None:
         for name, p in model.named_parameters():
             if ".attn1.to_" in name or ".attn2.to_" in name:
                 p.requires_grad_(True)
+    if args.lora:
+        from peft import LoraConfig, inject_adapter_in_model
+
+        model.requires_grad_(False)
+        lora = LoraConfig(r=args.lora, lora_alpha=args.lora, init_lora_weights="gaussian",
+                          target_modules=["to_q", "to_k", "to_v", "to_out.0"])
+        model = inject_adapter_in_model(lora, model)
+        for name, p in model.named_parameters():
+            p.requires_grad_("lora_" in name)
     sample = torch.randn(batch, 4, latent, latent)
     context = torch.randn(batch, 77, context_dim)
     noise = torch.randn_like(sample)
     timesteps = torch.randint(0, 1000, (batch,))
     result = {"threads": torch.get_num_threads(), "torch_version": torch.__version__, "train_step_ms": None}
-    if (train or args.attention_only) and not args.forward_only:
+    if (train or args.attention_only or args.lora) and not args.forward_only:
         model.train()
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
 

@@ -27,6 +27,8 @@ struct UNetBench: ParsableCommand {
     @Flag(help: "Skip the train step (profiling the forward pass).") var forwardOnly = false
     @Flag(help: "Train only the attention projections (to_q/to_k/to_v/to_out of attn1/attn2), the weights LoRA adapts; with sd15 this times a train step too.")
     var attentionOnly = false
+    @Option(help: "Train a LoRA of this rank on the attention projections (to_q/to_k/to_v/to_out.0), base frozen: DreamBooth-LoRA's step; with sd15 this times a train step too.")
+    var lora: Int?
     @Option(help: ArgumentHelp("A folder from scripts/reference/check_unet_sd15.py: time and check its unet/ on its io.safetensors.",
                                valueName: "dir")) var reference: String?
     @Option(help: ArgumentHelp("Also write the benchmark's model as a diffusers folder (dir/unet) with one input and our output (dir/io.safetensors), for scripts/reference/check_unet_roundtrip.py.",
@@ -74,7 +76,7 @@ struct UNetBench: ParsableCommand {
         if let threads { BLAS.setThreadCount(threads) }
         if let reference { return try runReference(folder: reference) }
         let (config, latent, contextDim, trainable) = Self.setup(self.config)
-        let train = (trainable || attentionOnly) && !forwardOnly
+        let train = (trainable || attentionOnly || lora != nil) && !forwardOnly
         let batch = self.batch ?? (trainable ? 8 : 1)
         var generator = RandomGenerator(seed: 0)
         let model = try UNet2DConditionModel(config: config, generator: &generator)
@@ -82,6 +84,12 @@ struct UNetBench: ParsableCommand {
         if attentionOnly {
             model.setRequiresGrad(false)
             model.setRequiresGrad(true) { $0.contains(".attn1.to_") || $0.contains(".attn2.to_") }
+        }
+        var adapters: LoRAAdapters?
+        if let lora {
+            model.setRequiresGrad(false)
+            adapters = try LoRA.inject(into: model, config: LoRAConfig(rank: lora, targetModules: LoRAConfig.unetAttentionTargets),
+                                       generator: &generator)
         }
         let parameters = model.namedParameters().reduce(0) { $0 + $1.tensor.count }
         let sample = Tensor.randn([batch, config.inChannels, latent, latent], generator: &generator)
@@ -103,7 +111,8 @@ struct UNetBench: ParsableCommand {
         }
         var trainMs: Double?
         if train {
-            let optimizer = AdamW(model.trainableParameters().map(\.tensor), learningRate: 1e-4)
+            let optimizer = AdamW((adapters?.trainableParameters() ?? model.trainableParameters()).map(\.tensor),
+                                  learningRate: 1e-4)
             trainMs = try Self.median(steps: steps, warmup: warmup) {
                 let prediction = try model.forward(sample: sample, timesteps: timesteps, encoderHiddenStates: context)
                 let loss = Tensor.mseLoss(prediction, noise)
@@ -179,7 +188,7 @@ struct UNetBench: ParsableCommand {
         process.arguments = [script, "--config", config.rawValue, "--batch", "\(batch)", "--steps", "\(steps)",
                              "--warmup", "\(warmup)", "--threads", "\(BLAS.threadCount)"]
             + (checkpointing ? ["--checkpointing"] : []) + (forwardOnly ? ["--forward-only"] : [])
-            + (attentionOnly ? ["--attention-only"] : [])
+            + (attentionOnly ? ["--attention-only"] : []) + (lora.map { ["--lora", String($0)] } ?? [])
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
