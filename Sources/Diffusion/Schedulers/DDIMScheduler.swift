@@ -38,9 +38,7 @@ public struct DDIMScheduler: Scheduler {
         throws(SchedulerError) -> SchedulerStepOutput
     {
         guard stepCount > 0 else { throw SchedulerError("call setTimesteps before step") }
-        guard modelOutput.shape == sample.shape else {
-            throw SchedulerError("model output shape \(modelOutput.shape) differs from sample shape \(sample.shape)")
-        }
+        try checkShape(modelOutput, "model output", matches: sample)
         let t = try schedule.checkedTimestep(integerTimestep(timestep))
         // diffusers steps back by num_train_timesteps // steps whatever the spacing; so does dbrun, to match it.
         let prevT = t - config.numTrainTimesteps / stepCount
@@ -72,9 +70,7 @@ public struct DDIMScheduler: Scheduler {
         var prev = Float(alphaProdPrev.squareRoot()) * x0 + direction
         if eta > 0 {
             guard let noise else { throw SchedulerError("DDIMScheduler.step with eta > 0 needs noise") }
-            guard noise.shape == sample.shape else {
-                throw SchedulerError("noise shape \(noise.shape) differs from sample shape \(sample.shape)")
-            }
+            try checkShape(noise, "noise", matches: sample)
             prev = prev + Float(std) * noise
         }
         return SchedulerStepOutput(prevSample: prev, predOriginalSample: x0)

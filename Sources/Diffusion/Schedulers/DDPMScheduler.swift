@@ -78,9 +78,7 @@ public struct DDPMScheduler: Scheduler {
             output = halves[0]
             predictedVariance = halves[1]
         }
-        guard output.shape == sample.shape else {
-            throw SchedulerError("model output shape \(output.shape) differs from sample shape \(sample.shape)")
-        }
+        try checkShape(output, "model output", matches: sample)
 
         let alphaProd = schedule.alphaProd(t)
         let alphaProdPrev = prevT >= 0 ? schedule.alphaProd(prevT) : 1
@@ -105,9 +103,7 @@ public struct DDPMScheduler: Scheduler {
 
         if t > 0 {
             guard let noise else { throw SchedulerError("DDPMScheduler.step needs noise for timestep \(t) > 0") }
-            guard noise.shape == sample.shape else {
-                throw SchedulerError("noise shape \(noise.shape) differs from sample shape \(sample.shape)")
-            }
+            try checkShape(noise, "noise", matches: sample)
             // β̃_t, the posterior variance, floored as diffusers does.
             let posterior = max(betaProdPrev / betaProd * currentBeta, 1e-20)
             switch varianceType {

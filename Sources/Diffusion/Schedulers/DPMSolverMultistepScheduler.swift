@@ -82,9 +82,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         throws(SchedulerError) -> SchedulerStepOutput
     {
         guard !timesteps.isEmpty else { throw SchedulerError("call setTimesteps before step") }
-        guard modelOutput.shape == sample.shape else {
-            throw SchedulerError("model output shape \(modelOutput.shape) differs from sample shape \(sample.shape)")
-        }
+        try checkShape(modelOutput, "model output", matches: sample)
         let index: Int
         if let stepIndex { index = stepIndex } else { index = try Diffusion.stepIndex(of: timestep, in: timesteps) }
         guard index + 1 < sigmas.count else { throw SchedulerError("step past the end of the schedule") }

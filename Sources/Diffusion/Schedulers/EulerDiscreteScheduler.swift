@@ -47,17 +47,13 @@ public struct EulerDiscreteScheduler: Scheduler {
     }
 
     private func currentIndex(_ timestep: Float) throws(SchedulerError) -> Int {
-        guard !timesteps.isEmpty else { throw SchedulerError("call setTimesteps before using the scheduler") }
-        if let stepIndex { return stepIndex }
-        return try Diffusion.stepIndex(of: timestep, in: timesteps)
+        try sigmaIndex(of: timestep, in: timesteps, stepping: stepIndex)
     }
 
     public mutating func step(_ modelOutput: Tensor, timestep: Float, sample: Tensor, noise: Tensor?)
         throws(SchedulerError) -> SchedulerStepOutput
     {
-        guard modelOutput.shape == sample.shape else {
-            throw SchedulerError("model output shape \(modelOutput.shape) differs from sample shape \(sample.shape)")
-        }
+        try checkShape(modelOutput, "model output", matches: sample)
         let index = try currentIndex(timestep)
         guard index + 1 < sigmas.count else { throw SchedulerError("step past the end of the schedule") }
         let sigma = sigmas[index]

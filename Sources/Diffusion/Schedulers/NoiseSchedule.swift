@@ -113,9 +113,23 @@ public struct NoiseSchedule: Sendable, Equatable {
     }
 }
 
+/// Throws unless `tensor` (named `what`: "model output", "noise") has the sample's shape.
+func checkShape(_ tensor: Tensor, _ what: String, matches sample: Tensor) throws(SchedulerError) {
+    guard tensor.shape == sample.shape else {
+        throw SchedulerError("\(what) shape \(tensor.shape) differs from sample shape \(sample.shape)")
+    }
+}
+
+/// Where `timestep` sits in a σ schedule: the index stepping has reached, or, before the first step, a look-up.
+func sigmaIndex(of timestep: Float, in timesteps: [Float], stepping: Int?) throws(SchedulerError) -> Int {
+    guard !timesteps.isEmpty else { throw SchedulerError("call setTimesteps before using the scheduler") }
+    if let stepping { return stepping }
+    return try stepIndex(of: timestep, in: timesteps)
+}
+
 /// Checks that `a` and `b` have one shape and that `count` (timesteps, sigmas) is 1 or the batch size.
 func checkBatch(_ a: Tensor, _ b: Tensor, _ count: Int) throws(SchedulerError) {
-    guard a.shape == b.shape else { throw SchedulerError("noise shape \(b.shape) differs from sample shape \(a.shape)") }
+    try checkShape(b, "noise", matches: a)
     guard a.rank >= 1, count == a.shape[0] || count == 1 else {
         throw SchedulerError("\(count) timesteps for a batch of \(a.rank >= 1 ? a.shape[0] : 0) samples")
     }

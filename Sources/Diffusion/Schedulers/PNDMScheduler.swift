@@ -67,9 +67,7 @@ public struct PNDMScheduler: Scheduler {
         throws(SchedulerError) -> SchedulerStepOutput
     {
         guard stepCount > 0 else { throw SchedulerError("call setTimesteps before step") }
-        guard modelOutput.shape == sample.shape else {
-            throw SchedulerError("model output shape \(modelOutput.shape) differs from sample shape \(sample.shape)")
-        }
+        try checkShape(modelOutput, "model output", matches: sample)
         let t = try integerTimestep(timestep)
         let prev = counter < prkTimesteps.count && !config.skipPrkSteps
             ? try stepRungeKutta(modelOutput, t, sample)
