@@ -38,6 +38,16 @@ public final class Transformer2DModel: Module {
             : .conv(Conv2d(inner, channels, kernelSize: 1, generator: &generator))
     }
 
+    /// The attention of a UNet block at `channels`: `heads` heads of `channels / heads` features, cross-attending
+    /// to the UNet's `cross_attention_dim`, with the UNet's projection kind and norm groups.
+    convenience init(unet config: UNet2DConditionConfig, channels: Int, heads: Int, onlyCrossAttention: Bool,
+                     generator: inout RandomGenerator) {
+        self.init(channels: channels, heads: heads, headDim: channels / heads,
+                  crossAttentionDim: config.crossAttentionDim.values(blockCount: 1)[0], groups: config.normNumGroups,
+                  useLinearProjection: config.useLinearProjection, onlyCrossAttention: onlyCrossAttention,
+                  generator: &generator)
+    }
+
     /// x `[N, C, H, W]`, text `[N, S, E']` → `[N, C, H, W]`.
     public func callAsFunction(_ x: Tensor, context: Tensor) -> Tensor {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])

@@ -10,10 +10,8 @@ public final class UNetMidBlock2DCrossAttn: Module {
         let groups = config.normNumGroups, eps = Float(config.normEps), scale = Float(config.midBlockScaleFactor)
         let first = ResnetBlock2D(inChannels: channels, outChannels: channels, timeChannels: timeChannels,
                                   groups: groups, eps: eps, outputScaleFactor: scale, generator: &generator)
-        attentions = [Transformer2DModel(
-            channels: channels, heads: heads, headDim: channels / heads,
-            crossAttentionDim: config.crossAttentionDim.values(blockCount: 1)[0], groups: groups,
-            useLinearProjection: config.useLinearProjection, onlyCrossAttention: false, generator: &generator)]
+        attentions = [Transformer2DModel(unet: config, channels: channels, heads: heads, onlyCrossAttention: false,
+                                         generator: &generator)]
         let second = ResnetBlock2D(inChannels: channels, outChannels: channels, timeChannels: timeChannels,
                                    groups: groups, eps: eps, outputScaleFactor: scale, generator: &generator)
         resnets = [first, second]

@@ -21,11 +21,8 @@ public final class UNetUpBlock2D: Module {
             resnets.append(ResnetBlock2D(inChannels: resnetIn + skipChannels, outChannels: outChannels,
                                          timeChannels: timeChannels, groups: groups, eps: eps, generator: &generator))
             if crossAttention {
-                attentions.append(Transformer2DModel(
-                    channels: outChannels, heads: heads, headDim: outChannels / heads,
-                    crossAttentionDim: config.crossAttentionDim.values(blockCount: 1)[0], groups: groups,
-                    useLinearProjection: config.useLinearProjection, onlyCrossAttention: onlyCrossAttention,
-                    generator: &generator))
+                attentions.append(Transformer2DModel(unet: config, channels: outChannels, heads: heads,
+                                                     onlyCrossAttention: onlyCrossAttention, generator: &generator))
             }
         }
         self.resnets = resnets
