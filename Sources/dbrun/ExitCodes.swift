@@ -22,6 +22,8 @@ enum ExitCodes {
             return errors.errors.map { code(for: $0.category) }.max() ?? failed
         case let exit as ExitCode:
             return exit.rawValue
+        case is CancellationError:
+            return interrupted
         case let corrupt as CorruptObject:
             printError("error: \(corrupt)")
             return failed

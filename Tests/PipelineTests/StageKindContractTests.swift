@@ -12,6 +12,8 @@ import TestSupport
         let version = 1
         let usesSeed = true
         let runs = Counter()
+        /// Stop the way a sampler does when cancelled, after writing part of an output.
+        var throwsCancellation = false
 
         func declareOutputs(of stage: StageSpec, in pipeline: PipelineSpec) throws -> [OutputDeclaration] {
             [.init(name: "token", form: .value), .init(name: "images", form: .published(fileName: "images", isFolder: true)),
@@ -28,6 +30,7 @@ import TestSupport
             try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
             for i in 0..<3 { try Data("image \(i) seed \(job.seed)".utf8).write(to: images.appendingPathComponent("\(i).png")) }
             try Data("grid".utf8).write(to: job.outputURL("grid"))
+            if throwsCancellation { throw CancellationError() }
             for step in 1...3 {
                 try job.checkCancellation()
                 job.progress.step(step, of: 3, metrics: ["loss": 1 / Double(step)])
@@ -131,6 +134,18 @@ import TestSupport
         #expect((summary.error as? PipelineError)?.category == .interrupted)
         Interruption.shared.reset()
         let plan = try runner.plan(Runner.Options())
+        #expect(plan.first?.reasons == ["never run (no record for this stage in the cache)"])
+    }
+
+    @Test func cancellationErrorIsAnInterruption() throws {
+        let folder = try TemporaryFolder()
+        var kind = EmitKind()
+        kind.throwsCancellation = true
+        let summary = try runner(folder, kind: kind).run(Runner.Options())
+        #expect(summary.outcomes.map(\.outcome) == [.interrupted, .skipped])
+        #expect((summary.error as? PipelineError)?.category == .interrupted)
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("out/contract/pick/grid.txt").path))
+        let plan = try runner(folder, kind: EmitKind()).plan(Runner.Options())
         #expect(plan.first?.reasons == ["never run (no record for this stage in the cache)"])
     }
 

@@ -198,10 +198,11 @@ public final class Runner: @unchecked Sendable {
                 display.line("\(prefix) \(name): \(Self.describe(outcome))\(outcome == .ran ? String(format: " in %.1fs", seconds) : "")")
             } catch {
                 display.clearStatus()
-                let interrupted = (error as? PipelineError)?.category == .interrupted
+                // Stages built on Swift concurrency's cancellation (the samplers) stop with CancellationError.
+                let interrupted = (error as? PipelineError)?.category == .interrupted || error is CancellationError
                 outcomes.append((name, interrupted ? .interrupted : .failed))
                 display.line("\(prefix) \(name): \(interrupted ? "interrupted; no record was written" : "failed")")
-                failure = error
+                failure = interrupted ? PipelineError.interrupted : error
             }
         }
         return Summary(outcomes: outcomes, error: failure)
