@@ -13,6 +13,13 @@ public final class HashState: @unchecked Sendable {
     private var entries: [String: Entry] = [:]
     private var dirty = false
     private let lock = NSLock()
+    /// How many files the state remembers.
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.count
+    }
+
     /// Bytes read to hash files in this process: what `bench runner` checks stays zero on a no-op rerun.
     public private(set) var bytesHashed: Int64 = 0
 
@@ -23,11 +30,14 @@ public final class HashState: @unchecked Sendable {
         }  // A missing or damaged state only costs rehashing.
     }
 
-    /// Writes the state back if anything was learnt. Best effort: losing it only costs time.
+    /// Writes the state back if anything was learnt, forgetting files that no longer exist (so the state does not
+    /// grow with every deleted output). Best effort: losing it only costs time.
     public func save() {
         lock.lock()
         defer { lock.unlock() }
-        guard dirty, let data = try? JSONEncoder().encode(entries) else { return }
+        guard dirty else { return }
+        entries = entries.filter { FileSystem.exists($0.key) }
+        guard let data = try? JSONEncoder().encode(entries) else { return }
         try? FileSystem.writeAtomically(data, to: url)
         dirty = false
     }
