@@ -210,14 +210,17 @@ import TestSupport
         #expect(waitUntil { folder.read("pid.txt")?.hasSuffix("\n") == true })
         kill(process.processIdentifier, SIGKILL)
         _ = DBRunProcess.finish(process, out, err)
-        if let pid = folder.read("pid.txt").flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
-            kill(-pid, SIGKILL)  // the orphaned command's process group
-        }
+        let orphan = try #require(folder.read("pid.txt").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        defer { kill(-orphan, SIGKILL) }  // in case the test fails before dbrun stops it
+        #expect(isRunning(orphan), "the command outlives a kill -9 of dbrun (its own process group)")
         #expect(try ran(folder) == ["slow"])
         try folder.write("fast", "")
         let status = try dbrun(["status", "p.yaml"], folder)
         #expect(status.stdout.contains("slow: run — never run"))
-        try dbrun(["p.yaml"], folder)
+        // The next run stops the leftover command before running the stage again, so it cannot write stale outs.
+        let rerun = try dbrun(["p.yaml"], folder)
+        #expect(rerun.stderr.contains("stopped a command an interrupted dbrun left running (pid \(orphan))"), "\(rerun.stderr)")
+        #expect(waitUntil(timeout: 5) { !isRunning(orphan) })
         #expect(try ran(folder) == ["slow"])
         #expect(folder.read("slow.txt") == "done\n")
     }
@@ -305,6 +308,13 @@ import TestSupport
         #expect(result.stderr.contains("did you mean 'outs'?"))
         try dbrun(["run", "missing.yaml"], folder, expect: 2)
         try dbrun(["run", "--no-such-flag", "p.yaml"], folder, expect: 2)
+    }
+
+    /// Whether `pid` is a live process (a zombie waiting for its reaper counts as gone).
+    func isRunning(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(close, offsetBy: 2)] != "Z"
     }
 
     /// SHA-256 of a string, via the system tool (independent of dbrun's own hashing).

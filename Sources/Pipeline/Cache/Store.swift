@@ -181,6 +181,11 @@ public final class Store: @unchecked Sendable {
         try StoreLock(locks.appendingPathComponent("\(key).lock"), waiting: waiting)
     }
 
+    /// The record of a command running for `key` (beside the key's lock).
+    func leftoverCommand(key: String) -> LeftoverCommand {
+        LeftoverCommand(record: locks.appendingPathComponent("\(key).command"), key: key)
+    }
+
     /// Runs hold it shared; `cache gc` holds it exclusively, so it never deletes what a run is writing.
     func maintenanceLock(_ mode: StoreLock.Mode, waiting: () -> Void = {}) throws -> StoreLock {
         try StoreLock(root.appendingPathComponent("maintenance.lock"), mode, waiting: waiting)

@@ -59,7 +59,8 @@ public struct CommandKind: StageKind {
         }
         let command = job.render(body["cmd"]!, quote: Subprocess.shellQuote)
         job.progress.line("$ \(command)")
-        let status = try Subprocess.shell(command, in: job.pipeline.workspace, environment: environment) { line in
+        let status = try Subprocess.shell(command, in: job.pipeline.workspace, environment: environment,
+                                          leftover: job.leftover) { line in
             job.progress.line(line)
         }
         try job.checkCancellation()

@@ -227,6 +227,9 @@ public final class Runner: @unchecked Sendable {
             display.line("\(prefix) \(stage.name): waiting for another dbrun that is running this stage…")
         }
         defer { withExtendedLifetime(lock) {} }
+        if let stopped = store.leftoverCommand(key: key.value).stopIfRunning() {
+            display.line("\(prefix) \(stage.name): stopped a command an interrupted dbrun left running (pid \(stopped))")
+        }
 
         if !force, let record = store.record(forKey: key.value) {
             do {
@@ -281,7 +284,8 @@ public final class Runner: @unchecked Sendable {
         let progress = StageProgress(display: display, prefix: prefix, stage: stage.name,
                                      logURL: workspace.logFile(stage: stage.name))
         let job = StageJob(stage: stage, pipeline: spec, scratch: scratch, seed: spec.seed, threads: threads,
-                           progress: progress, upstreamValues: upstreamValues, outputURLs: outputURLs)
+                           progress: progress, upstreamValues: upstreamValues, outputURLs: outputURLs,
+                           leftover: store.leftoverCommand(key: key.value))
         try storeInputManifests(stage)
         let started = Date()
         progress.startElapsedTicker()

@@ -12,9 +12,11 @@ public final class StageJob: @unchecked Sendable {
     public let progress: StageProgress
     private let upstreamValues: [Reference: PlainValue]
     private let outputURLs: [String: URL]
+    /// Where a command this stage starts is written down, so a later dbrun can stop it if this one is killed.
+    let leftover: LeftoverCommand
 
     init(stage: StageSpec, pipeline: PipelineSpec, scratch: URL, seed: Int, threads: Int, progress: StageProgress,
-         upstreamValues: [Reference: PlainValue], outputURLs: [String: URL]) {
+         upstreamValues: [Reference: PlainValue], outputURLs: [String: URL], leftover: LeftoverCommand) {
         self.stage = stage
         self.pipeline = pipeline
         self.scratch = scratch
@@ -23,6 +25,7 @@ public final class StageJob: @unchecked Sendable {
         self.progress = progress
         self.upstreamValues = upstreamValues
         self.outputURLs = outputURLs
+        self.leftover = leftover
     }
 
     /// The value of `${stage.output}`: a value output as it is, a file or folder as its path relative to the

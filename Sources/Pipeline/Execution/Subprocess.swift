@@ -7,13 +7,15 @@ import Glibc
 /// streaming its output line by line.
 enum Subprocess {
     /// Runs `/bin/sh -c command` in `folder`; returns its exit status (128+N when killed by signal N).
-    static func shell(_ command: String, in folder: URL, environment: [String: String],
+    static func shell(_ command: String, in folder: URL, environment: [String: String], leftover: LeftoverCommand? = nil,
                       output: @escaping @Sendable (String) -> Void) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
         process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        var variables = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        if let leftover { variables[LeftoverCommand.variable] = leftover.key }
+        process.environment = variables
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -43,7 +45,11 @@ enum Subprocess {
         }
         // Foundation gives the child its own process group; Ctrl-C is forwarded to that group by Interruption.
         Interruption.shared.register(childGroup: process.processIdentifier)
-        defer { Interruption.shared.unregister(childGroup: process.processIdentifier) }
+        leftover?.started(process.processIdentifier)
+        defer {
+            Interruption.shared.unregister(childGroup: process.processIdentifier)
+            leftover?.finished()
+        }
         try? pipe.fileHandleForWriting.close()
         reader.start()
         process.waitUntilExit()
