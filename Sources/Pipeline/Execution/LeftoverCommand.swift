@@ -4,9 +4,9 @@ import Glibc
 #endif
 
 /// A stage's command that may outlive its dbrun. Commands run in their own process group (so Ctrl-C is forwarded
-/// cleanly), which means a `kill -9` of dbrun leaves the command running and still writing its outs. Each started
-/// command is written down beside its key's lock; the next dbrun to take that lock stops what is still running
-/// before it runs the stage again.
+/// cleanly), which means a `kill -9` of dbrun leaves the command running and still writing its outs. Each command's
+/// shell writes its pid beside its key's lock before the command starts; the next dbrun to take that lock stops what
+/// is still running before it runs the stage again.
 struct LeftoverCommand: Sendable {
     /// Set in the command's environment to its stage key: how a later dbrun knows a process is that command and
     /// not an unrelated one that reused the pid.
@@ -14,10 +14,6 @@ struct LeftoverCommand: Sendable {
 
     let record: URL
     let key: String
-
-    func started(_ pid: pid_t) {
-        try? FileSystem.writeAtomically(Data("\(pid)\n".utf8), to: record)
-    }
 
     func finished() {
         try? FileSystem.remove(record)

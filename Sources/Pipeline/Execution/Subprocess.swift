@@ -11,7 +11,10 @@ enum Subprocess {
                       output: @escaping @Sendable (String) -> Void) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
+        // With a leftover record, the shell writes its own pid (its process group) before the command starts, so a
+        // dbrun killed at any moment after the spawn leaves the record behind.
+        let script = leftover.map { "printf '%s\\n' \"$$\" > \(shellQuote($0.record.path))\n" + command } ?? command
+        process.arguments = ["-c", script]
         process.currentDirectoryURL = folder
         var variables = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         if let leftover { variables[LeftoverCommand.variable] = leftover.key }
@@ -45,7 +48,6 @@ enum Subprocess {
         }
         // Foundation gives the child its own process group; Ctrl-C is forwarded to that group by Interruption.
         Interruption.shared.register(childGroup: process.processIdentifier)
-        leftover?.started(process.processIdentifier)
         defer {
             Interruption.shared.unregister(childGroup: process.processIdentifier)
             leftover?.finished()
