@@ -10,35 +10,29 @@ enum TinyStableDiffusion {
         .deletingLastPathComponent()
 
     static func write(to root: URL, seed: UInt64 = 0) throws {
-        func config(_ component: String, _ json: String) throws -> Data {
-            let data = Data(json.utf8)
-            let folder = root.appendingPathComponent(component)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            return data
-        }
         var generator = RandomGenerator(seed: seed)
 
-        let text = try CLIPTextConfig.decode(try config("text_encoder", """
+        let text = try CLIPTextConfig.decode(Data("""
         {"vocab_size": 49408, "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1,
          "num_attention_heads": 2, "max_position_embeddings": 77, "hidden_act": "quick_gelu",
          "bos_token_id": 49406, "eos_token_id": 49407, "pad_token_id": 1, "projection_dim": 8}
-        """)).config
+        """.utf8)).config
         try CLIPTextModel(text, generator: &generator).save(folder: root.appendingPathComponent("text_encoder").path)
 
-        let unet = try UNet2DConditionConfig.decode(try config("unet", """
+        let unet = try UNet2DConditionConfig.decode(Data("""
         {"sample_size": 8, "in_channels": 4, "out_channels": 4, "layers_per_block": 1,
          "block_out_channels": [8, 16], "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
          "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"], "cross_attention_dim": 8,
          "attention_head_dim": 2, "norm_num_groups": 4}
-        """)).config
+        """.utf8)).config
         try UNet2DConditionModel(config: unet, generator: &generator).save(folder: root.appendingPathComponent("unet").path)
 
-        let vae = try AutoencoderKLConfig.decode(try config("vae", """
+        let vae = try AutoencoderKLConfig.decode(Data("""
         {"in_channels": 3, "out_channels": 3, "latent_channels": 4, "block_out_channels": [8, 8],
          "down_block_types": ["DownEncoderBlock2D", "DownEncoderBlock2D"],
          "up_block_types": ["UpDecoderBlock2D", "UpDecoderBlock2D"], "layers_per_block": 1, "norm_num_groups": 4,
          "sample_size": 16}
-        """)).config
+        """.utf8)).config
         try AutoencoderKL(config: vae, generator: &generator).save(folder: root.appendingPathComponent("vae").path)
 
         let scheduler = root.appendingPathComponent("scheduler")

@@ -21,7 +21,7 @@ import TestSupport
         }
 
         func identity(of stage: StageSpec, in pipeline: PipelineSpec) throws -> StageIdentity {
-            StageIdentity(parameters: stage.with.keyValue, inputs: [])
+            StageIdentity(parameters: stage.with.plain, inputs: [])
         }
 
         func run(_ job: StageJob) throws -> [String: PlainValue] {

@@ -31,9 +31,9 @@ public struct CommandKind: StageKind {
     public func identity(of stage: StageSpec, in pipeline: PipelineSpec) throws -> StageIdentity {
         let deps = (stage.body["deps"]?.array ?? []).compactMap(\.string)
         let parameters: PlainValue = .object([
-            "cmd": stage.body["cmd"]?.keyValue ?? .null,
-            "outs": stage.body["outs"]?.keyValue ?? .array([]),
-            "params": stage.body["params"]?.keyValue ?? .object([:]),
+            "cmd": stage.body["cmd"]?.plain ?? .null,
+            "outs": stage.body["outs"]?.plain ?? .array([]),
+            "params": stage.body["params"]?.plain ?? .object([:]),
             // Deps enter the key by content; their names are kept so that renaming one is a change too.
             "deps": .array(deps.map { .string($0) }),
         ])

@@ -62,6 +62,12 @@ public final class Runner: @unchecked Sendable {
 
     // MARK: - Planning (dry run, status)
 
+    /// The stages a run covers (the targets and what they need, in run order) and those `--force` reruns.
+    private func scope(_ options: Options) -> (order: [String], forced: Set<String>) {
+        let order = pipeline.graph.closure(of: options.targets.isEmpty ? spec.stages.map(\.name) : options.targets)
+        return (order, Set(options.force ? (options.targets.isEmpty ? order : options.targets) : []))
+    }
+
     /// What a run would do with one stage, and why.
     public struct Decision: Sendable {
         public enum Action: String, Sendable { case upToDate = "up to date", restore, run }
@@ -72,8 +78,7 @@ public final class Runner: @unchecked Sendable {
 
     /// Decides every stage of the run without changing anything.
     public func plan(_ options: Options) throws -> [Decision] {
-        let order = pipeline.graph.closure(of: options.targets.isEmpty ? spec.stages.map(\.name) : options.targets)
-        let forced = Set(options.force ? (options.targets.isEmpty ? order : options.targets) : [])
+        let (order, forced) = scope(options)
         var records: [String: StageRecord] = [:]
         var willRun = Set<String>()
         var decisions: [Decision] = []
@@ -165,8 +170,7 @@ public final class Runner: @unchecked Sendable {
     }
 
     public func run(_ options: Options) -> Summary {
-        let order = pipeline.graph.closure(of: options.targets.isEmpty ? spec.stages.map(\.name) : options.targets)
-        let forced = Set(options.force ? (options.targets.isEmpty ? order : options.targets) : [])
+        let (order, forced) = scope(options)
         var records: [String: StageRecord] = [:]
         var outcomes: [(String, Outcome)] = []
         var failure: Error?

@@ -58,7 +58,4 @@ extension SpecNode {
         default: []
         }
     }
-
-    /// The value with references left as written, as a cache key holds it.
-    var keyValue: PlainValue { plain }
 }

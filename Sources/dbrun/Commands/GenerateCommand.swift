@@ -45,14 +45,12 @@ struct GenerateCommand: ParsableCommand {
             throw PipelineError.invalid(at: SourceLocation(file: model), "\(error)")
         }
         let side = size ?? sd.defaultImageSize
-        guard side % (sd.vaeScale * (1 << (sd.unet.config.blockCount - 1))) == 0 else {
-            throw PipelineError.invalid("--size \(side) must divide by \(sd.vaeScale * (1 << (sd.unet.config.blockCount - 1)))")
-        }
-        var request = TextToImageRequest(
+        let sizeStep = sd.vaeScale * (1 << (sd.unet.config.blockCount - 1))
+        guard side % sizeStep == 0 else { throw PipelineError.invalid("--size \(side) must divide by \(sizeStep)") }
+        let request = TextToImageRequest(
             prompts: [prompt], negativePrompts: negativePrompt.map { [$0] },
             seeds: (0..<UInt64(count)).map { seed &+ $0 }, steps: steps, guidanceScale: guidance,
             latentHeight: side / sd.vaeScale, latentWidth: side / sd.vaeScale)
-        request.guidanceRescale = 0
 
         let display = ProgressDisplay()
         let started = Date()
