@@ -1,8 +1,10 @@
-import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Write end of the pipe the signal handler writes to; set once, before any handler is installed.
+private nonisolated(unsafe) var signalPipe: Int32 = -1
 
 /// Ctrl-C and SIGTERM, turned into a flag that stages poll and a signal forwarded to the running command.
 ///
@@ -15,17 +17,41 @@ public final class Interruption: @unchecked Sendable {
     private let lock = NSLock()
     private var requested = false
     private var childGroups: Set<pid_t> = []
-    private var sources: [DispatchSourceSignal] = []
 
     /// Starts listening for SIGINT and SIGTERM. Call once, from the command-line entry point.
+    ///
+    /// The handler only writes the signal number into a pipe (all a handler may safely do); a thread of our own reads
+    /// it. Neither a busy dispatch pool nor a signal mask inherited from whoever started us can delay or swallow it.
     public func install() {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        signalPipe = fds[1]
+        let readEnd = fds[0]
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
         for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [weak self] in self?.receive(sig) }
-            source.resume()
-            sources.append(source)
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { sig in
+                var byte = UInt8(truncatingIfNeeded: sig)
+                _ = write(signalPipe, &byte, 1)
+            }
+            action.sa_flags = SA_RESTART
+            sigemptyset(&action.sa_mask)
+            sigaction(sig, &action, nil)
+            sigaddset(&unblock, sig)
         }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        let reader = Thread { [weak self] in
+            var byte: UInt8 = 0
+            while true {
+                let n = read(readEnd, &byte, 1)
+                if n == 1 { self?.receive(Int32(byte)) } else if n < 0 && errno == EINTR { continue } else { return }
+            }
+        }
+        reader.name = "dbrun signals"
+        reader.start()
     }
 
     public var isRequested: Bool {
