@@ -25,7 +25,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
         // Elementwise C kernels cloned per ISA (AVX-512/AVX2/baseline, picked at load time like OpenBLAS's).
-        .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
+        .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off", "-fno-math-errno"])]),
         // Engine: tensors, autodiff, kernels, optimizers. Knows nothing about models.
         .target(name: "Tensor", dependencies: ["CBLAS", "CEngineKernels"], swiftSettings: fastMath),
         // The C side of the image codecs: libpng/libjpeg calls wrapped under setjmp, so no longjmp crosses Swift.

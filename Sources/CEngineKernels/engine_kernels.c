@@ -58,6 +58,32 @@ CLONES void ek_gelu_backward(const float *restrict g, const float *restrict x, f
     }
 }
 
+// GEGLU over rows of 2·half values: out = value · GELU(gate), value the first half and gate the second.
+CLONES void ek_geglu(const float *restrict x, float *restrict y, ptrdiff_t rows, ptrdiff_t half) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const float *xr = x + r * 2 * half;
+        float *yr = y + r * half;
+        for (ptrdiff_t j = 0; j < half; j++) {
+            float a = xr[j], g = xr[half + j];
+            yr[j] = a * g * (0.5f * (1 + ferf(g * 0.70710678f)));
+        }
+    }
+}
+
+CLONES void ek_geglu_backward(const float *restrict x, const float *restrict gy, float *restrict dx, ptrdiff_t rows,
+                              ptrdiff_t half) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const float *xr = x + r * 2 * half, *go = gy + r * half;
+        float *dr = dx + r * 2 * half;
+        for (ptrdiff_t j = 0; j < half; j++) {
+            float a = xr[j], g = xr[half + j];
+            float cdf = 0.5f * (1 + ferf(g * 0.70710678f));
+            dr[j] = go[j] * g * cdf;
+            dr[half + j] = go[j] * a * (cdf + g * 0.39894228f * fexp(-0.5f * g * g));  // d/dg [g·Φ(g)] = Φ + g·φ
+        }
+    }
+}
+
 static const float kGeluK = 0.79788456f, kGeluC = 0.044715f;
 
 CLONES void ek_exp(const float *restrict x, float *restrict y, ptrdiff_t n, float shift) {

@@ -23,5 +23,8 @@ void ek_gelu(const float *x, float *y, ptrdiff_t n);
 void ek_gelu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
 void ek_gelu_tanh(const float *x, float *y, ptrdiff_t n);
 void ek_gelu_tanh_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
+// GEGLU on rows of [value | gate] (2·half floats each): y = value · GELU(gate), and its backward into dx.
+void ek_geglu(const float *x, float *y, ptrdiff_t rows, ptrdiff_t half);
+void ek_geglu_backward(const float *x, const float *gy, float *dx, ptrdiff_t rows, ptrdiff_t half);
 void ek_quick_gelu(const float *x, float *y, ptrdiff_t n);
 void ek_quick_gelu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);

@@ -117,13 +117,16 @@ extension Tensor {
         guard let needs = recording(inputs) else { return out }
         let xc = x.detached(), wc = weight.detached()
         let hasBias = bias != nil, hasResidual = residual != nil
+        // The weight gradient needs the unfolded input again: keep it while it is small (these are small images)
+        // rather than unfold a second time.
+        let keptCol = needs[1] && col.count <= 1 << 23 ? col : nil
         return out.recorded("conv2d", inputs) { g in
             let gT = Tensor.empty([o, wide])
             Tensor.stridedCopy(shape: [o, n, hw], src: g.pointer, srcStrides: [hw, o * hw, 1], dst: gT.pointer, dstStrides: [wide, hw, 1])
             var grads: [Tensor?] = [nil, nil]
             if needs[1] {
-                let col = Tensor.empty([kk, wide])
-                unfold(xc, into: col)
+                let col = keptCol ?? Tensor.empty([kk, wide])
+                if keptCol == nil { unfold(xc, into: col) }
                 let gw = Tensor.empty(wc.shape)
                 GEMM.run(transA: false, transB: true, m: o, n: kk, k: wide, a: gT.pointer, lda: wide, b: col.pointer, ldb: wide,
                          c: gw.pointer, ldc: kk)

@@ -1,3 +1,4 @@
+import CEngineKernels
 import Foundation
 
 /// AdamW with PyTorch's update rule (`torch.optim.AdamW`, single-tensor path), step for step:
@@ -48,17 +49,8 @@ public final class AdamW: Optimizer {
                 let pp = UncheckedBox(p.pointer), gp = UncheckedBox(g.pointer)
                 let mp = UncheckedBox(m.pointer), vp = UncheckedBox(v.pointer)
                 Parallel.forRanges(p.count) { r in
-                    for i in r {
-                        let gi = gp.value[i]
-                        var x = pp.value[i] * decay
-                        let mi = mp.value[i] + w1 * (gi - mp.value[i])   // exp_avg.lerp_(grad, 1 − β1)
-                        let vi = vp.value[i] * b2 + w2 * gi * gi          // exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
-                        let denom = vi.squareRoot() / bc2Sqrt + eps
-                        x = x + stepSize * (mi / denom)
-                        mp.value[i] = mi
-                        vp.value[i] = vi
-                        pp.value[i] = x
-                    }
+                    ek_adamw(pp.value + r.lowerBound, gp.value + r.lowerBound, mp.value + r.lowerBound,
+                             vp.value + r.lowerBound, r.count, decay, w1, b2, w2, bc2Sqrt, eps, stepSize)
                 }
             }
         }
