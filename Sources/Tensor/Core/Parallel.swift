@@ -1,39 +1,42 @@
-import Dispatch
-import Synchronization
 import CBLAS
+import Synchronization
 
-/// The engine's own parallel loops: split an index range over the thread budget shared with OpenBLAS.
+/// The engine's own parallel loops: split an index range over the engine's threads (`WorkerPool`).
 ///
-/// A loop here blocks its caller until every part is done, and no kernel calls OpenBLAS from inside one,
-/// so the engine's threads and OpenBLAS's never compete for the 2 cores. Every caller makes each output
-/// element depend on its index only (never on where a range was cut), so results are the same bytes
-/// for any thread count.
+/// OpenBLAS runs single-threaded inside the engine's threads (GEMM splits its output across them), so one pool
+/// owns the cores. Every caller makes each output element depend on its index only (never on where a range was
+/// cut), so results are the same bytes for any thread count.
 public enum Parallel {
-    private static let threads = Atomic<Int>(max(1, Int(openblas_get_num_threads())))
+    private static let threads: Atomic<Int> = {
+        // OpenBLAS's own default (OPENBLAS_NUM_THREADS or the core count) becomes the engine's budget, and
+        // OpenBLAS itself goes single-threaded: its threads would spin on the cores our parts run on.
+        let budget = max(1, Int(openblas_get_num_threads()))
+        openblas_set_num_threads(1)
+        return Atomic(budget)
+    }()
 
-    /// Threads the engine's loops use; `BLAS.setThreadCount` sets this and OpenBLAS's together.
+    /// Threads the engine uses for its loops and its GEMMs; `BLAS.setThreadCount` sets it.
     public static var threadCount: Int {
         get { threads.load(ordering: .relaxed) }
         set { threads.store(max(1, newValue), ordering: .relaxed) }
     }
 
-    /// Runs `body` over `0..<count` split into contiguous ranges, one per thread, when each part has
-    /// at least `grain` indices; otherwise inline on the caller's thread.
-    @inlinable
+    /// Runs `body` over `0..<count` split into contiguous ranges when there are at least two threads' worth of
+    /// `grain` indices; otherwise (or when the pool is already running a loop) inline on the caller's thread.
+    /// Each range is run by one thread; a few ranges per thread let a thread that finishes early take up the slack.
     public static func forRanges(_ count: Int, grain: Int = 16384, _ body: (Range<Int>) -> Void) {
-        let parts = min(threadCount, count / max(grain, 1))
-        if parts <= 1 {
-            if count > 0 { body(0..<count) }
-            return
-        }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let lo = count * p / parts, hi = count * (p + 1) / parts
-                box.value(lo..<hi)
+        let threads = min(threadCount, count / max(grain, 1))
+        if threads > 1 {
+            let chunks = min(count / max(grain, 1), threads * chunksPerThread)
+            if WorkerPool.shared.run(chunks: chunks, threads: threads, { c in body(count * c / chunks..<count * (c + 1) / chunks) }) {
+                return
             }
         }
+        if count > 0 { body(0..<count) }
     }
+
+    /// Ranges per thread in a parallel loop.
+    static let chunksPerThread = 2
 }
 
 /// Carries a value into a parallel loop whose parts touch disjoint memory (the reason it is safe).

@@ -59,24 +59,22 @@ struct AttentionPlan {
     let mask: AttentionMask?
     var block: Int { Swift.min(Tensor.attentionQueryBlock, Swift.max(t, 1)) }
 
-    /// Whether heads run in parallel: worth it (and worth switching OpenBLAS's thread count) only for
+    /// Whether heads run in parallel (rather than each head's GEMMs split across the threads): worth it only for
     /// work above about 4 M multiply-adds; smaller calls run head after head on the caller's thread.
     var parallelHeads: Bool { heads > 1 && heads * t * s * (d + dv) >= 1 << 22 }
 
     /// Parts the heads are split into: one per engine thread when running heads in parallel.
     var parts: Int { parallelHeads ? Swift.min(Parallel.threadCount, heads) : 1 }
 
-    /// Runs `body(part, head)` with head h on part h % parts; parts run in parallel with OpenBLAS single-threaded.
+    /// Runs `body(part, head)` with head h on part h % parts; parts run in parallel, each GEMM on its part's thread.
     func eachHead(parts: Int, _ body: (Int, Int) -> Void) {
         guard parts > 1 else {
             for head in 0..<heads { body(0, head) }
             return
         }
-        BLAS.withSingleThread {
-            Parallel.forRanges(parts, grain: 1) { r in
-                for part in r {
-                    for head in stride(from: part, to: heads, by: parts) { body(part, head) }
-                }
+        Parallel.forRanges(parts, grain: 1) { r in
+            for part in r {
+                for head in stride(from: part, to: heads, by: parts) { body(part, head) }
             }
         }
     }

@@ -1,0 +1,117 @@
+import CEngineKernels
+import Foundation
+import Synchronization
+
+/// The engine's threads: the caller plus `threadCount − 1` workers that share the chunks of one parallel loop (or
+/// one split GEMM) at a time.
+///
+/// Why not libdispatch or OpenBLAS's own threads: a training step of a small model is thousands of operations of
+/// a few microseconds each, alternating between GEMMs and the engine's loops. Two pools on two cores fight (one
+/// spins while the other works), and waking a parked thread costs as much as the work. Here one pool does both,
+/// its workers spin briefly between operations before they park, and OpenBLAS runs single-threaded inside each chunk.
+///
+/// Chunks are claimed, not assigned: on a shared machine a worker is regularly descheduled for milliseconds, and
+/// then the caller takes its chunks instead of waiting for it. Which thread runs a chunk never changes its result.
+///
+/// One loop at a time: a caller that finds the pool busy (a nested loop, or another thread's loop) runs its loop
+/// inline, so nothing ever waits on itself.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool()
+
+    /// How long an idle worker spins before it parks: longer than the gap between two operations of a step.
+    private static let spinIterations = 40_000
+
+    private let busy = Atomic<Bool>(false)
+    /// The loop being run: its number (bits 32…), chunk count (bits 16–31) and next unclaimed chunk (bits 0–15).
+    /// A claim is a compare-and-swap on all three, so a late worker can never take a chunk of the wrong loop.
+    private let state = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let parkLock = NSCondition()
+    private let growLock = NSLock()
+    private var workers = 0
+    // Written by the caller that holds `busy` before it publishes `state`; read only by threads that claimed a
+    // chunk, which the caller waits for before it clears it.
+    private var job: ((Int) -> Void)?
+
+    /// Runs `body(chunk)` for every chunk in `0..<chunks` on the calling thread and up to `threads − 1` workers;
+    /// returns when all are done. Returns false without running anything if the pool is busy (the caller then runs
+    /// the loop inline).
+    func run(chunks: Int, threads: Int, _ body: (Int) -> Void) -> Bool {
+        guard chunks > 1, chunks < 1 << 16, threads > 1,
+              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            return false
+        }
+        defer { busy.store(false, ordering: .releasing) }
+        ensureWorkers(threads - 1)
+        withoutActuallyEscaping(body) { body in
+            job = body
+            finished.store(0, ordering: .relaxed)
+            let loop = (state.load(ordering: .relaxed) >> 32) + 1
+            state.store(loop << 32 | chunks << 16, ordering: .sequentiallyConsistent)
+            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+                parkLock.lock()
+                parkLock.broadcast()
+                parkLock.unlock()
+            }
+            runChunks(of: loop)
+            var spins = 0
+            while finished.load(ordering: .acquiring) < chunks {
+                spins += 1
+                if spins < 1 << 16 { ek_cpu_relax() } else { sched_yield() }  // a descheduled worker: give it the core
+            }
+            job = nil
+        }
+        return true
+    }
+
+    /// Claims and runs chunks of loop `loop` until none is left.
+    private func runChunks(of loop: Int) {
+        while true {
+            let s = state.load(ordering: .acquiring)
+            let chunks = (s >> 16) & 0xFFFF, next = s & 0xFFFF
+            guard s >> 32 == loop, next < chunks else { return }
+            guard state.compareExchange(expected: s, desired: s + 1, ordering: .acquiringAndReleasing).exchanged else {
+                continue
+            }
+            job!(next)
+            finished.wrappingAdd(1, ordering: .releasing)
+        }
+    }
+
+    private func ensureWorkers(_ count: Int) {
+        growLock.lock()
+        defer { growLock.unlock() }
+        while workers < count {
+            workers += 1
+            // The worker waits for the loop after the current one, even if it starts only after that loop is posted.
+            let seen = state.load(ordering: .acquiring) >> 32
+            let thread = Thread { [unowned self] in self.work(seen: seen) }
+            thread.name = "dbrun engine \(workers)"
+            thread.start()
+        }
+    }
+
+    private func work(seen: Int) {
+        var seen = seen
+        while true {
+            var spins = 0
+            var loop = state.load(ordering: .acquiring) >> 32
+            while loop == seen {
+                if spins < Self.spinIterations {
+                    spins += 1
+                    ek_cpu_relax()
+                } else {
+                    parkLock.lock()
+                    sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                    while state.load(ordering: .sequentiallyConsistent) >> 32 == seen { parkLock.wait() }
+                    sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                    parkLock.unlock()
+                }
+                loop = state.load(ordering: .acquiring) >> 32
+            }
+            seen = loop
+            runChunks(of: loop)
+        }
+    }
+}
