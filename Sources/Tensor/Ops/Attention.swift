@@ -13,9 +13,9 @@ extension Tensor {
     /// `torch.nn.functional.scaled_dot_product_attention`). `mask` is additive and broadcasts to
     /// `[N, A, T, S]`; `causal` masks keys after each query; `scale` defaults to 1/√D.
     ///
-    /// Large calls run heads in parallel, one per engine thread, each with single-threaded sgemm calls
-    /// (OpenBLAS is set to 1 thread for the duration), so the cores are never oversubscribed. Each thread
-    /// holds one `queryBlock`×S score block at a time.
+    /// Large calls run heads in parallel, one group of heads per engine thread, each GEMM on its group's thread
+    /// (OpenBLAS is single-threaded inside the engine's threads). Each thread holds one `queryBlock`×S score block
+    /// at a time.
     public static func attention(query q: Tensor, key k: Tensor, value v: Tensor, mask: Tensor? = nil,
                                  causal: Bool = false, scale: Float? = nil) -> Tensor {
         precondition(q.rank == 4 && k.rank == 4 && v.rank == 4, "attention takes [N, A, T, D] tensors")
