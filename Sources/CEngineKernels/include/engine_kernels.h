@@ -38,3 +38,6 @@ static inline void ek_cpu_relax(void) {
     __asm__ __volatile__("yield");
 #endif
 }
+
+// Names the calling thread (at most 15 characters) for `top -H`, `perf` and debuggers.
+void ek_name_this_thread(const char *name);

@@ -86,8 +86,10 @@ final class WorkerPool: @unchecked Sendable {
             workers += 1
             // The worker waits for the loop after the current one, even if it starts only after that loop is posted.
             let seen = state.load(ordering: .acquiring) >> 32
-            let thread = Thread { [unowned self] in self.work(seen: seen) }
-            thread.name = "dbrun engine \(workers)"
+            let thread = Thread { [unowned self] in
+                ek_name_this_thread("dbrun-engine")
+                self.work(seen: seen)
+            }
             thread.start()
         }
     }

@@ -59,9 +59,10 @@ struct AttentionPlan {
     let mask: AttentionMask?
     var block: Int { Swift.min(Tensor.attentionQueryBlock, Swift.max(t, 1)) }
 
-    /// Whether heads run in parallel (rather than each head's GEMMs split across the threads): worth it only for
-    /// work above about 4 M multiply-adds; smaller calls run head after head on the caller's thread.
-    var parallelHeads: Bool { heads > 1 && heads * t * s * (d + dv) >= 1 << 22 }
+    /// Whether heads run in parallel (rather than each head's GEMMs split across the threads): worth it above about
+    /// 128 K multiply-adds (the engine's pool starts a loop in about a microsecond); smaller calls run head after
+    /// head on the caller's thread.
+    var parallelHeads: Bool { heads > 1 && heads * t * s * (d + dv) >= 1 << 17 }
 
     /// Parts the heads are split into: one per engine thread when running heads in parallel.
     var parts: Int { parallelHeads ? Swift.min(Parallel.threadCount, heads) : 1 }
