@@ -11,6 +11,7 @@ public enum BLAS {
     /// Runs `body` with OpenBLAS threading its own calls over the engine's budget, the way a program calling
     /// OpenBLAS directly would: for the raw-sgemm reference of the benchmarks.
     public static func withOpenBLASThreads<R>(_ body: () throws -> R) rethrows -> R {
+        WorkerPool.shared.park()  // a spinning engine worker would take a core from OpenBLAS's threads
         openblas_set_num_threads(Int32(Parallel.threadCount))
         defer { openblas_set_num_threads(1) }
         return try body()

@@ -27,6 +27,8 @@ final class WorkerPool: @unchecked Sendable {
     private let state = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
+    /// Set by `park()`: idle workers stop spinning at once (until the next loop).
+    private let parkNow = Atomic<Bool>(false)
     private let parkLock = NSCondition()
     private let growLock = NSLock()
     private var workers = 0
@@ -44,6 +46,7 @@ final class WorkerPool: @unchecked Sendable {
         }
         defer { busy.store(false, ordering: .releasing) }
         ensureWorkers(threads - 1)
+        parkNow.store(false, ordering: .relaxed)
         withoutActuallyEscaping(body) { body in
             job = body
             finished.store(0, ordering: .relaxed)
@@ -79,6 +82,20 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Parks the idle workers now rather than after their spin, and waits until they are parked (for about a
+    /// millisecond at most): before code that brings its own threads, such as OpenBLAS threading a call itself.
+    func park() {
+        parkNow.store(true, ordering: .relaxed)
+        growLock.lock()
+        let count = workers
+        growLock.unlock()
+        var spins = 0
+        while sleepers.load(ordering: .sequentiallyConsistent) < count && spins < 1 << 14 {
+            spins += 1
+            ek_cpu_relax()
+        }
+    }
+
     private func ensureWorkers(_ count: Int) {
         growLock.lock()
         defer { growLock.unlock() }
@@ -100,7 +117,7 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             var loop = state.load(ordering: .acquiring) >> 32
             while loop == seen {
-                if spins < Self.spinIterations {
+                if spins < Self.spinIterations && !parkNow.load(ordering: .relaxed) {
                     spins += 1
                     ek_cpu_relax()
                 } else {
