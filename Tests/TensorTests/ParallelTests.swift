@@ -4,8 +4,8 @@ import Testing
 import Tensor
 
 /// The engine's thread pool: every index of a loop runs exactly once, whoever runs it; nested loops and loops
-/// started from several threads at once finish (the pool runs one, the others run inline); split GEMMs give the
-/// bytes an unsplit one gives.
+/// started from several threads at once finish (the pool runs one, the others run their chunks themselves); a split
+/// GEMM gives the same bytes every time at one thread count, busy pool or not.
 @Suite struct ParallelTests {
     /// Runs a loop and counts, per index, how often the body saw it (ranges are disjoint, so plain stores suffice;
     /// an overlap shows up as a count of 2).
@@ -69,6 +69,13 @@ import Tensor
                 let one = ThreadCountLock.with(threads: 1) { product() }
                 let (two, again) = ThreadCountLock.with(threads: 2) { (product(), product()) }
                 let three = ThreadCountLock.with(threads: 3) { product() }
+                // With the pool busy (here: inside a parallel loop) the caller runs the same blocks itself.
+                let nested = ThreadCountLock.with(threads: 2) {
+                    var result: [Float] = []
+                    Parallel.forRanges(2, grain: 1) { r in if r.contains(0) { result = product() } }
+                    return result
+                }
+                #expect(nested == two, "\(m)×\(n)×\(k) transA \(ta) transB \(tb): a busy pool changed the bytes")
                 let scale = one.map(abs).max()!
                 let worst = zip(one, two).map { abs($0 - $1) }.max()!, worst3 = zip(one, three).map { abs($0 - $1) }.max()!
                 #expect(two == again, "\(m)×\(n)×\(k) transA \(ta) transB \(tb)")

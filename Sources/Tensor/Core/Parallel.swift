@@ -22,17 +22,21 @@ public enum Parallel {
     }
 
     /// Runs `body` over `0..<count` split into contiguous ranges when there are at least two threads' worth of
-    /// `grain` indices; otherwise (or when the pool is already running a loop) inline on the caller's thread.
+    /// `grain` indices; otherwise on the caller's thread in one range.
     /// Each range is run by one thread; a few ranges per thread let a thread that finishes early take up the slack.
+    /// The ranges depend only on `count`, `grain` and the thread count: when the pool is busy (a nested loop, or
+    /// another thread's) the caller runs the same ranges in order itself, so a split GEMM gives the same bytes.
     public static func forRanges(_ count: Int, grain: Int = 16384, _ body: (Range<Int>) -> Void) {
         let threads = min(threadCount, count / max(grain, 1))
-        if threads > 1 {
-            let chunks = min(count / max(grain, 1), threads * chunksPerThread)
-            if WorkerPool.shared.run(chunks: chunks, threads: threads, { c in body(count * c / chunks..<count * (c + 1) / chunks) }) {
-                return
-            }
+        guard threads > 1 else {
+            if count > 0 { body(0..<count) }
+            return
         }
-        if count > 0 { body(0..<count) }
+        let chunks = min(count / max(grain, 1), threads * chunksPerThread)
+        let chunk = { (c: Int) in count * c / chunks..<count * (c + 1) / chunks }
+        if !WorkerPool.shared.run(chunks: chunks, threads: threads, { c in body(chunk(c)) }) {
+            for c in 0..<chunks { body(chunk(c)) }
+        }
     }
 
     /// Ranges per thread in a parallel loop.

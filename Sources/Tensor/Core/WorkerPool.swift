@@ -13,8 +13,8 @@ import Synchronization
 /// Chunks are claimed, not assigned: on a shared machine a worker is regularly descheduled for milliseconds, and
 /// then the caller takes its chunks instead of waiting for it. Which thread runs a chunk never changes its result.
 ///
-/// One loop at a time: a caller that finds the pool busy (a nested loop, or another thread's loop) runs its loop
-/// inline, so nothing ever waits on itself.
+/// One loop at a time: a caller that finds the pool busy (a nested loop, or another thread's loop) runs the loop's
+/// chunks itself, so nothing ever waits on itself and the result does not depend on who else is running.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
@@ -77,9 +77,16 @@ final class WorkerPool: @unchecked Sendable {
             guard state.compareExchange(expected: s, desired: s + 1, ordering: .acquiringAndReleasing).exchanged else {
                 continue
             }
-            job!(next)
+            runJob(chunk: next)
             finished.wrappingAdd(1, ordering: .releasing)
         }
+    }
+
+    /// Calls the job in a frame of its own, so every reference this thread took to the caller's closure is released
+    /// before the chunk counts as finished (the caller then checks that the closure did not escape).
+    @inline(never)
+    private func runJob(chunk: Int) {
+        job!(chunk)
     }
 
     /// Parks the idle workers now rather than after their spin, and waits until they are parked (for about a
