@@ -99,6 +99,9 @@ public enum EngineBenchmark {
             noGrad {
                 compute("matmul 1024^3", flops: sgemmFlops) { _ = Tensor.matmul(a, b) }
                 compute("matmul 1024^3 (A^T B^T)", flops: sgemmFlops) { _ = Tensor.matmul(a, b, transposeA: true, transposeB: true) }
+                // The GEMM of SD1.5's 3×3 conv at 64×64 (320 channels): weights 320×2880 times the unfolded image.
+                let w = Tensor.randn([320, 2880], generator: &gen), col = Tensor.randn([2880, 4096], generator: &gen)
+                compute("matmul 320x2880 * 2880x4096", flops: 2 * 320 * 2880 * 4096) { _ = Tensor.matmul(w, col) }
             }
         }
 
