@@ -22,6 +22,8 @@ struct UNetBench: ParsableCommand {
     @Option(help: "Threads for OpenBLAS and the engine (default: OpenBLAS's own setting).") var threads: Int?
     @Option(help: "Batch size (default 8; sd15: 1).") var batch: Int?
     @Option(help: "A Python with torch and diffusers: run the PyTorch reference on the same config.") var torch: String?
+    @Option(help: "Rounds of dbrun then PyTorch, back to back: each round is reported, and the median ratios (a shared machine's speed drifts between minutes; a ratio within one round does not).")
+    var rounds = 1
     @Flag(help: "Recompute activations during backward (gradient checkpointing).") var checkpointing = false
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Flag(help: "Skip the train step (profiling the forward pass).") var forwardOnly = false
@@ -109,37 +111,70 @@ struct UNetBench: ParsableCommand {
             try writer.write(to: save + "/io.safetensors")
             progress("wrote \(save)/unet and \(save)/io.safetensors")
         }
-        var trainMs: Double?
-        if train {
-            let optimizer = AdamW((adapters?.trainableParameters() ?? model.trainableParameters()).map(\.tensor),
-                                  learningRate: 1e-4)
-            trainMs = try Self.median(steps: steps, warmup: warmup) {
-                let prediction = try model.forward(sample: sample, timesteps: timesteps, encoderHiddenStates: context)
-                let loss = Tensor.mseLoss(prediction, noise)
-                loss.backward()
-                optimizer.step()
-                optimizer.zeroGrad()
+        let optimizer = train ? AdamW((adapters?.trainableParameters() ?? model.trainableParameters()).map(\.tensor),
+                                      learningRate: 1e-4) : nil
+        var reports: [Report] = []
+        for round in 1...max(1, rounds) {
+            if rounds > 1 { progress("round \(round) of \(rounds)") }
+            var trainMs: Double?
+            if let optimizer {
+                trainMs = try Self.median(steps: steps, warmup: warmup) {
+                    let prediction = try model.forward(sample: sample, timesteps: timesteps, encoderHiddenStates: context)
+                    let loss = Tensor.mseLoss(prediction, noise)
+                    loss.backward()
+                    optimizer.step()
+                    optimizer.zeroGrad()
+                }
+                progress("train step: \(String(format: "%.1f", trainMs!)) ms")
             }
-            progress("train step: \(String(format: "%.1f", trainMs!)) ms")
-        }
-        let forwardMs = try Self.median(steps: trainable ? steps : max(1, steps / 3), warmup: trainable ? warmup : 1) {
-            _ = try noGrad { try model.forward(sample: sample, timesteps: timesteps, encoderHiddenStates: context) }
-        }
-        progress("forward: \(String(format: "%.1f", forwardMs)) ms")
+            let forwardMs = try Self.median(steps: trainable ? steps : max(1, steps / 3), warmup: trainable ? warmup : 1) {
+                _ = try noGrad { try model.forward(sample: sample, timesteps: timesteps, encoderHiddenStates: context) }
+            }
+            progress("forward: \(String(format: "%.1f", forwardMs)) ms")
 
-        let reference = try torch.map { try runTorch(python: $0, batch: batch) }
-        let report = Report(
-            config: self.config.rawValue, threads: BLAS.threadCount, batch: batch, parameters: parameters,
-            trainStepMs: trainMs, trainImagesPerSecond: trainMs.map { Double(batch) * 1000 / $0 },
-            forwardMs: forwardMs, forwardImagesPerSecond: Double(batch) * 1000 / forwardMs, torch: reference,
-            trainRatio: trainMs.flatMap { ours in reference?.train_step_ms.map { $0 / ours } },
-            forwardRatio: reference.map { $0.forward_ms / forwardMs })
+            let reference = try torch.map { try runTorch(python: $0, batch: batch) }
+            reports.append(Report(
+                config: self.config.rawValue, threads: BLAS.threadCount, batch: batch, parameters: parameters,
+                trainStepMs: trainMs, trainImagesPerSecond: trainMs.map { Double(batch) * 1000 / $0 },
+                forwardMs: forwardMs, forwardImagesPerSecond: Double(batch) * 1000 / forwardMs, torch: reference,
+                trainRatio: trainMs.flatMap { ours in reference?.train_step_ms.map { $0 / ours } },
+                forwardRatio: reference.map { $0.forward_ms / forwardMs }))
+        }
+        let summary = Summary(rounds: reports)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            let data = reports.count == 1 ? try encoder.encode(reports[0]) : try encoder.encode(summary)
+            print(String(decoding: data, as: UTF8.self))
         } else {
-            print(Self.table(report))
+            for report in reports { print(Self.table(report)) }
+            if reports.count > 1 { print(summary.line) }
+        }
+    }
+
+    /// Several rounds: each round's report and the medians of their ratios.
+    struct Summary: Encodable {
+        let rounds: [Report]
+        var medianTrainRatio: Double? { Self.median(rounds.compactMap(\.trainRatio)) }
+        var medianForwardRatio: Double? { Self.median(rounds.compactMap(\.forwardRatio)) }
+
+        var line: String {
+            func f(_ x: Double?) -> String { x.map { String(format: "%.2f×", $0) } ?? "–" }
+            return "median of \(rounds.count) rounds: train \(f(medianTrainRatio)), forward \(f(medianForwardRatio))"
+        }
+
+        static func median(_ xs: [Double]) -> Double? {
+            guard !xs.isEmpty else { return nil }
+            let s = xs.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+
+        enum CodingKeys: String, CodingKey { case rounds, medianTrainRatio, medianForwardRatio }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(rounds, forKey: .rounds)
+            try c.encodeIfPresent(medianTrainRatio, forKey: .medianTrainRatio)
+            try c.encodeIfPresent(medianForwardRatio, forKey: .medianForwardRatio)
         }
     }
 
