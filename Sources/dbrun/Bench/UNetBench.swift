@@ -155,18 +155,12 @@ struct UNetBench: ParsableCommand {
     /// Several rounds: each round's report and the medians of their ratios.
     struct Summary: Encodable {
         let rounds: [Report]
-        var medianTrainRatio: Double? { Self.median(rounds.compactMap(\.trainRatio)) }
-        var medianForwardRatio: Double? { Self.median(rounds.compactMap(\.forwardRatio)) }
+        var medianTrainRatio: Double? { UNetBench.median(rounds.compactMap(\.trainRatio)) }
+        var medianForwardRatio: Double? { UNetBench.median(rounds.compactMap(\.forwardRatio)) }
 
         var line: String {
             func f(_ x: Double?) -> String { x.map { String(format: "%.2f×", $0) } ?? "–" }
             return "median of \(rounds.count) rounds: train \(f(medianTrainRatio)), forward \(f(medianForwardRatio))"
-        }
-
-        static func median(_ xs: [Double]) -> Double? {
-            guard !xs.isEmpty else { return nil }
-            let s = xs.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
 
         enum CodingKeys: String, CodingKey { case rounds, medianTrainRatio, medianForwardRatio }
@@ -244,8 +238,14 @@ struct UNetBench: ParsableCommand {
             try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        return median(times)!
+    }
+
+    /// The middle value (the mean of the two middle ones for an even count); nil for none.
+    static func median(_ xs: [Double]) -> Double? {
+        guard !xs.isEmpty else { return nil }
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     static func table(_ r: Report) -> String {
