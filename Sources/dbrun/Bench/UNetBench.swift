@@ -148,7 +148,7 @@ struct UNetBench: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             for report in reports { print(Self.table(report)) }
-            if reports.count > 1 { print(summary.line) }
+            if reports.count > 1 && torch != nil { print(summary.line) }
         }
     }
 
