@@ -26,6 +26,8 @@ final class WorkerPool: @unchecked Sendable {
     /// A claim is a compare-and-swap on all three, so a late worker can never take a chunk of the wrong loop.
     private let state = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
+    /// Workers 1…participants take part in the current loop: the thread budget may have shrunk since the pool grew.
+    private let participants = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     /// Set by `park()`: idle workers stop spinning at once (until the next loop).
     private let parkNow = Atomic<Bool>(false)
@@ -50,6 +52,7 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             job = body
             finished.store(0, ordering: .relaxed)
+            participants.store(threads - 1, ordering: .relaxed)
             let loop = (state.load(ordering: .relaxed) >> 32) + 1
             state.store(loop << 32 | chunks << 16, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
@@ -109,16 +112,16 @@ final class WorkerPool: @unchecked Sendable {
         while workers < count {
             workers += 1
             // The worker waits for the loop after the current one, even if it starts only after that loop is posted.
-            let seen = state.load(ordering: .acquiring) >> 32
+            let seen = state.load(ordering: .acquiring) >> 32, index = workers
             let thread = Thread { [unowned self] in
                 ek_name_this_thread("dbrun-engine")
-                self.work(seen: seen)
+                self.work(index: index, seen: seen)
             }
             thread.start()
         }
     }
 
-    private func work(seen: Int) {
+    private func work(index: Int, seen: Int) {
         var seen = seen
         while true {
             var spins = 0
@@ -137,7 +140,8 @@ final class WorkerPool: @unchecked Sendable {
                 loop = state.load(ordering: .acquiring) >> 32
             }
             seen = loop
-            runChunks(of: loop)
+            // Published before the loop's state; a stale read only changes who helps, never what is computed.
+            if index <= participants.load(ordering: .relaxed) { runChunks(of: loop) }
         }
     }
 }
