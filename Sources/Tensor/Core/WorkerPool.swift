@@ -75,6 +75,7 @@ final class WorkerPool: @unchecked Sendable {
                 parkLock.broadcast()
                 parkLock.unlock()
             }
+            let loopStart = DispatchTime.now().uptimeNanoseconds
             runChunks(of: loop)
             var spins = 0, waitStart: UInt64 = 0
             while finished.load(ordering: .acquiring) < chunks {
@@ -83,18 +84,20 @@ final class WorkerPool: @unchecked Sendable {
                 if spins < 1 << 16 { ek_cpu_relax() } else { sched_yield() }  // a descheduled worker: give it the core
             }
             job = nil
-            noteWait(since: waitStart)
+            noteWait(since: waitStart, loopStart: loopStart)
         }
         return true
     }
 
-    /// Counts a long wait for workers as a stall; enough stalls within 64 loops start a back-off.
-    private func noteWait(since start: UInt64) {
+    /// Counts a wait for workers as a stall when it is long (over 100 µs) and longer than the caller's own share
+    /// of the loop took (a worker that needed twice the caller's time was descheduled, not merely unlucky with an
+    /// uneven split of a long GEMM); enough stalls within 64 loops start a back-off.
+    private func noteWait(since start: UInt64, loopStart: UInt64) {
         loopsSinceStall += 1
         if loopsSinceStall > 64 { stalls = 0 }
         guard start != 0 else { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        guard now - start >= Self.stallNanoseconds else { return }
+        guard now - start >= Self.stallNanoseconds, now - start >= start - Swift.min(start, loopStart) else { return }
         stalls += 1
         loopsSinceStall = 0
         if stalls >= Self.stallsToBackOff {
