@@ -41,3 +41,7 @@ static inline void ek_cpu_relax(void) {
 
 // Names the calling thread (at most 15 characters) for `top -H`, `perf` and debuggers.
 void ek_name_this_thread(const char *name);
+
+// CPUs this process may use: its affinity mask, capped by a container's cgroup v2 CPU quota (which OpenBLAS's own
+// default ignores: a 2-CPU quota on a 64-core host would otherwise get 64 spinning threads).
+int ek_usable_cpus(void);

@@ -1,4 +1,5 @@
 import CBLAS
+import CEngineKernels
 import Synchronization
 
 /// The engine's own parallel loops: split an index range over the engine's threads (`WorkerPool`).
@@ -8,9 +9,10 @@ import Synchronization
 /// cut), so results are the same bytes for any thread count.
 public enum Parallel {
     private static let threads: Atomic<Int> = {
-        // OpenBLAS's own default (OPENBLAS_NUM_THREADS or the core count) becomes the engine's budget, and
-        // OpenBLAS itself goes single-threaded: its threads would spin on the cores our parts run on.
-        let budget = max(1, Int(openblas_get_num_threads()))
+        // OpenBLAS's own default (OPENBLAS_NUM_THREADS or the core count), capped by a container's CPU quota,
+        // becomes the engine's budget, and OpenBLAS itself goes single-threaded: its threads would spin on the
+        // cores our parts run on.
+        let budget = max(1, min(Int(openblas_get_num_threads()), Int(ek_usable_cpus())))
         openblas_set_num_threads(1)
         return Atomic(budget)
     }()
