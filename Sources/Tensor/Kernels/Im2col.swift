@@ -10,16 +10,6 @@ struct ConvGeometry {
     var colRows: Int { c * kh * kw }
     var isPointwise: Bool { kh == 1 && kw == 1 && stride == 1 && padding == 0 }
 
-    /// For output column `o` along one axis and kernel offset `k`: the valid output range whose input index
-    /// `o·stride − padding + k` falls inside `0..<size`.
-    func validRange(size: Int, outSize: Int, k: Int) -> Range<Int> {
-        // o·s ≥ p − k  and  o·s ≤ size − 1 + p − k
-        let lo = Swift.max(0, (padding - k + stride - 1) / stride)
-        let hiIncl = (size - 1 + padding - k)
-        let hi = hiIncl < 0 ? 0 : Swift.min(outSize, hiIncl / stride + 1)
-        return lo..<Swift.max(lo, hi)
-    }
-
     /// The C kernels' view of this geometry.
     var kernelGeometry: ek_conv_geometry {
         ek_conv_geometry(c: Int32(c), h: Int32(h), w: Int32(w), kh: Int32(kh), kw: Int32(kw), stride: Int32(stride),
