@@ -49,26 +49,6 @@ import CEngineKernels
         return x < 0 ? -t : t
     }
 
-    /// `exp` on 8 lanes at once, the same polynomial and rounding as the scalar form (bit-identical results).
-    @inline(__always)
-    static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let xc = pointwiseMin(pointwiseMax(x, SIMD8(repeating: -87.3)), SIMD8(repeating: 88.7))
-        let magic = SIMD8<Float>(repeating: 12_582_912)
-        let shifted = xc * 1.442_695_04 + magic
-        let n = shifted - magic
-        let r = xc - n * 0.693_145_75 - n * 1.428_606_8e-6
-        var p = SIMD8<Float>(repeating: 1.0 / 720)
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
-        let ni = unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- unsafeBitCast(magic, to: SIMD8<UInt32>.self)
-        let scale = unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
-        return p * scale
-    }
-
     /// Replaces `p[0..<n]` by e^(p − shift) and returns their sum, in one ISA-dispatched pass (16 fixed
     /// accumulator lanes: the same bits whichever clone runs).
     @inline(__always)
