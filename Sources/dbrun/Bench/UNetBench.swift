@@ -155,20 +155,17 @@ struct UNetBench: ParsableCommand {
     /// Several rounds: each round's report and the medians of their ratios.
     struct Summary: Encodable {
         let rounds: [Report]
-        var medianTrainRatio: Double? { UNetBench.median(rounds.compactMap(\.trainRatio)) }
-        var medianForwardRatio: Double? { UNetBench.median(rounds.compactMap(\.forwardRatio)) }
+        let medianTrainRatio: Double?, medianForwardRatio: Double?
+
+        init(rounds: [Report]) {
+            self.rounds = rounds
+            medianTrainRatio = UNetBench.median(rounds.compactMap(\.trainRatio))
+            medianForwardRatio = UNetBench.median(rounds.compactMap(\.forwardRatio))
+        }
 
         var line: String {
             func f(_ x: Double?) -> String { x.map { String(format: "%.2f×", $0) } ?? "–" }
             return "median of \(rounds.count) rounds: train \(f(medianTrainRatio)), forward \(f(medianForwardRatio))"
-        }
-
-        enum CodingKeys: String, CodingKey { case rounds, medianTrainRatio, medianForwardRatio }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(rounds, forKey: .rounds)
-            try c.encodeIfPresent(medianTrainRatio, forKey: .medianTrainRatio)
-            try c.encodeIfPresent(medianForwardRatio, forKey: .medianForwardRatio)
         }
     }
 
