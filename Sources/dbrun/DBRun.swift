@@ -11,6 +11,7 @@ struct DBRun: ParsableCommand {
         subcommands: [
             RunCommand.self, StatusCommand.self, WhyCommand.self, DagCommand.self, ValidateCommand.self,
             CacheCommand.self, GenerateCommand.self, TokenizeCommand.self, ModelCommand.self, ImageCommand.self, BenchCommand.self,
+            DoctorCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

@@ -36,6 +36,9 @@ public struct StageRecord: Codable, Sendable {
         public var seconds: Double
         /// OpenBLAS changes the last bits of results with its thread count, so it is recorded, not keyed.
         public var threads: Int
+        /// The numeric kernels (OpenBLAS's core type), recorded for the same reason; nil in records made before
+        /// dbrun recorded them, and for runs that name none.
+        public var kernel: String?
         public var dbrunVersion: String
     }
 }

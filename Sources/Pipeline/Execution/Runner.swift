@@ -9,6 +9,9 @@ public final class Runner: @unchecked Sendable {
         /// Rerun the targets (all stages when there are none) even when cached.
         public var force = false
         public var threads = 1
+        /// The numeric kernels the run uses (OpenBLAS's core type): like the thread count, they change the last bits
+        /// of results, so they are recorded beside it, not keyed.
+        public var kernel: String?
         public init() {}
     }
 
@@ -194,7 +197,7 @@ public final class Runner: @unchecked Sendable {
             let started = Date()
             do {
                 let (record, outcome) = try bringUpToDate(stage, records: records, force: forced.contains(name),
-                                                           prefix: prefix, threads: options.threads)
+                                                           prefix: prefix, options: options)
                 records[name] = record
                 outcomes.append((name, outcome))
                 display.clearStatus()
@@ -225,7 +228,7 @@ public final class Runner: @unchecked Sendable {
 
     /// Looks the stage up under the lock of its key; restores or runs it.
     private func bringUpToDate(_ stage: StageSpec, records: [String: StageRecord], force: Bool, prefix: String,
-                               threads: Int) throws -> (StageRecord, Outcome) {
+                               options: Options) throws -> (StageRecord, Outcome) {
         let key = try key(for: stage, upstream: records)
         let lock = try store.lock(key: key.value) {
             display.line("\(prefix) \(stage.name): waiting for another dbrun that is running this stage…")
@@ -245,7 +248,7 @@ public final class Runner: @unchecked Sendable {
             }
         }
         display.update(stage: stage.name, "\(prefix) \(stage.name): running")
-        let record = try execute(stage, key: key, records: records, prefix: prefix, threads: threads)
+        let record = try execute(stage, key: key, records: records, prefix: prefix, options: options)
         return (record, .ran)
     }
 
@@ -266,7 +269,7 @@ public final class Runner: @unchecked Sendable {
     }
 
     private func execute(_ stage: StageSpec, key: CacheKey, records: [String: StageRecord], prefix: String,
-                         threads: Int) throws -> StageRecord {
+                         options: Options) throws -> StageRecord {
         let kind = pipeline.kind(of: stage)
         let declarations = pipeline.outputs[stage.name] ?? []
         let scratch = workspace.scratchFolder.appendingPathComponent("\(stage.name)-\(UUID().uuidString)")
@@ -287,7 +290,7 @@ public final class Runner: @unchecked Sendable {
         }
         let progress = StageProgress(display: display, prefix: prefix, stage: stage.name,
                                      logURL: workspace.logFile(stage: stage.name))
-        let job = StageJob(stage: stage, pipeline: spec, scratch: scratch, seed: spec.seed, threads: threads,
+        let job = StageJob(stage: stage, pipeline: spec, scratch: scratch, seed: spec.seed, threads: options.threads,
                            progress: progress, upstreamValues: upstreamValues, outputURLs: outputURLs,
                            leftover: store.leftoverCommand(key: key.value))
         try storeInputManifests(stage)
@@ -326,7 +329,7 @@ public final class Runner: @unchecked Sendable {
             format: StageRecord.currentFormat, key: key.value, parts: key.parts, pipeline: spec.name, stage: stage.name,
             outputs: outputs,
             run: .init(finishedAt: formatter.string(from: Date()), seconds: Date().timeIntervalSince(started),
-                       threads: threads, dbrunVersion: version))
+                       threads: options.threads, kernel: options.kernel, dbrunVersion: version))
         try store.write(record)
         try store.setLast(key.value, pipeline: spec.name, stage: stage.name)
         for publication in publications {

@@ -52,6 +52,27 @@ public enum EngineBenchmark {
         return (bestOp, bestRef)
     }
 
+    /// Raw `cblas_sgemm` of two random `size`² matrices, threaded by OpenBLAS itself as any program calling it
+    /// would be: the ceiling the engine's GEMMs are measured against.
+    static func rawSGEMM(size n: Int, generator gen: inout RandomGenerator) -> () -> Void {
+        let a = Tensor.randn([n, n], generator: &gen), b = Tensor.randn([n, n], generator: &gen), c = Tensor.zeros([n, n])
+        return {
+            BLAS.withOpenBLASThreads {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a.pointer,
+                            Int32(n), b.pointer, Int32(n), 0, c.pointer, Int32(n))
+            }
+        }
+    }
+
+    /// Best raw-sgemm rate at `size`³ over `rounds` runs after one warm-up, in GFLOP/s.
+    public static func rawSGEMMRate(size: Int = 1024, rounds: Int = 5) -> Double {
+        var gen = RandomGenerator(seed: 0)
+        let sgemm = rawSGEMM(size: size, generator: &gen)
+        sgemm()
+        let best = (0..<rounds).map { _ in seconds(sgemm) }.min()!
+        return 2 * Double(size * size * size) / best / 1e9
+    }
+
     /// Runs every benchmark (or the group named by `only`: matmul, conv, attention, memory).
     public static func run(quick: Bool = false, only: String? = nil, progress: (String) -> Void = { _ in }) -> [EngineBenchmarkResult] {
         func wanted(_ group: String) -> Bool { only.map { group.contains($0) } ?? true }
@@ -62,14 +83,8 @@ public enum EngineBenchmark {
         // References: raw sgemm at 1024³ straight into OpenBLAS (threaded by OpenBLAS itself, as any program
         // calling it would), and a plain copy loop.
         let n = 1024
-        let a = Tensor.randn([n, n], generator: &gen), b = Tensor.randn([n, n], generator: &gen), c = Tensor.zeros([n, n])
         let sgemmFlops = 2 * Double(n * n * n)
-        let rawSGEMM = {
-            BLAS.withOpenBLASThreads {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a.pointer,
-                            Int32(n), b.pointer, Int32(n), 0, c.pointer, Int32(n))
-            }
-        }
+        let rawSGEMM = rawSGEMM(size: n, generator: &gen)
         let elements = 2 * 320 * 128 * 128   // 10.5 M floats (42 MB): larger than the L3 cache
         let src = Tensor.randn([elements], generator: &gen), dst = Tensor.zeros([elements])
         let copyLoop = {
@@ -96,6 +111,7 @@ public enum EngineBenchmark {
         }
 
         if wanted("matmul") {
+            let a = Tensor.randn([n, n], generator: &gen), b = Tensor.randn([n, n], generator: &gen)
             noGrad {
                 compute("matmul 1024^3", flops: sgemmFlops) { _ = Tensor.matmul(a, b) }
                 compute("matmul 1024^3 (A^T B^T)", flops: sgemmFlops) { _ = Tensor.matmul(a, b, transposeA: true, transposeB: true) }

@@ -1,4 +1,5 @@
 import CBLAS
+import CEngineKernels
 
 /// Facts about the BLAS the engine runs on, for benchmarks and stage records.
 public enum BLAS {
@@ -7,6 +8,8 @@ public enum BLAS {
     public static var threadCount: Int { Parallel.threadCount }
     /// Sets the engine's thread budget.
     public static func setThreadCount(_ n: Int) { Parallel.threadCount = max(1, n) }
+    /// CPUs this process may use: its affinity mask, capped by a container's CPU quota.
+    public static var usableCPUs: Int { Int(ek_usable_cpus()) }
 
     /// Runs `body` with OpenBLAS threading its own calls over the engine's budget, the way a program calling
     /// OpenBLAS directly would: for the raw-sgemm reference of the benchmarks.

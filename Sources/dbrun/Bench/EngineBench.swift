@@ -47,17 +47,20 @@ struct EngineBench: ParsableCommand {
         }
         if json {
             struct Report: Encodable {
+                let cpu: CPUInfo
+                let blas: BLASCore.Selection
                 let threads: Int
                 let repeats: Int
                 let results: [Line]
             }
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let report = Report(threads: BLAS.threadCount, repeats: runs.count, results: lines)
+            let report = Report(cpu: .current, blas: BLASCore.selection, threads: BLAS.threadCount, repeats: runs.count, results: lines)
             print(String(decoding: try enc.encode(report), as: UTF8.self))
             return
         }
-        print("threads: \(BLAS.threadCount), repeats: \(runs.count) (medians)")
+        DoctorCommand.summaryLines(cpu: .current, selection: BLASCore.selection).forEach { print($0) }
+        print("threads    \(BLAS.threadCount), repeats: \(runs.count) (medians)")
         let width = lines.map(\.name.count).max() ?? 10
         print("benchmark".padding(toLength: width, withPad: " ", startingAt: 0) + "      rate  unit       vs ref       ms   range")
         for l in lines {

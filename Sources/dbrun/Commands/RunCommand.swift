@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Tensor
 
 /// `dbrun [run] PIPELINE.yaml`: bring stages up to date.
 struct RunCommand: ParsableCommand {
@@ -36,6 +37,7 @@ struct RunCommand: ParsableCommand {
         runOptions.force = force
         runOptions.threads = threads ?? ProcessInfo.processInfo.environment["DBRUN_THREADS"].flatMap(Int.init)
             ?? ProcessInfo.processInfo.activeProcessorCount
+        runOptions.kernel = BLASCore.selection.core
 
         if dryRun {
             for decision in try runner.plan(runOptions) {
