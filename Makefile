@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/dbrun
 MAIN_PIPELINE ?= examples/hello.yaml
 
-.PHONY: deps schema build release dog test bench clean
+.PHONY: deps schema build release dog test test-kernels bench clean
 
 # Debian packages the build links against (skipped when already present).
 deps:
@@ -27,6 +27,15 @@ dog: deps release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+
+# The built suite again under OpenBLAS's generic kernels, then its Haswell kernels where the CPU has AVX2+FMA:
+# sgemm rounding differs between kernels, so no test may depend on one kernel's (CI runs this after `make test`).
+test-kernels:
+	OPENBLAS_CORETYPE=Prescott $(SWIFT) test --skip-build --disable-xctest
+	@if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then \
+		echo "OPENBLAS_CORETYPE=Haswell $(SWIFT) test --skip-build --disable-xctest"; \
+		OPENBLAS_CORETYPE=Haswell $(SWIFT) test --skip-build --disable-xctest; \
+	else echo "no AVX2+FMA on this CPU: the Haswell pass is skipped"; fi
 
 bench: deps release
 	$(RELEASE_BIN) bench runner
