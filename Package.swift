@@ -24,14 +24,17 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
+        // The process's compute threads: one pool and one budget for the engine's loops and Imaging's.
+        .target(name: "CWorkerThreads"),
+        .target(name: "WorkerThreads", dependencies: ["CWorkerThreads"], swiftSettings: fastMath),
         // Elementwise C kernels cloned per ISA (AVX-512/AVX2/baseline, picked at load time like OpenBLAS's).
         .target(name: "CEngineKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off", "-fno-math-errno"])]),
         // Engine: tensors, autodiff, kernels, optimizers. Knows nothing about models.
-        .target(name: "Tensor", dependencies: ["CBLAS", "CEngineKernels"], swiftSettings: fastMath),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CEngineKernels", "WorkerThreads"], swiftSettings: fastMath),
         // The C side of the image codecs: libpng/libjpeg calls wrapped under setjmp, so no longjmp crosses Swift.
         .target(name: "CImagingSupport", dependencies: ["CPNG", "CJPEG"]),
         // Images in and out, resizing, grids. Independent of the engine.
-        .target(name: "Imaging", dependencies: ["CImagingSupport", "CPNG", "CJPEG"], swiftSettings: fastMath),
+        .target(name: "Imaging", dependencies: ["CImagingSupport", "CPNG", "CJPEG", "WorkerThreads"], swiftSettings: fastMath),
         // The embedded procedural world: images, captions, subjects.
         .target(name: "ToyWorld", dependencies: ["Imaging"], swiftSettings: fastMath),
         // diffusers/transformers-compatible models, safetensors, tokenizer, schedulers. Knows nothing about pipelines.
@@ -52,7 +55,7 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "WorkerThreads", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),

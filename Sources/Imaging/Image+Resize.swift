@@ -1,4 +1,5 @@
 import Foundation
+import WorkerThreads
 
 extension Image {
     /// The image resampled to `width`×`height` with an antialiased `filter`, as `PIL.Image.resize` does.
@@ -182,33 +183,10 @@ public enum ResamplingPrecision: String, Sendable, Codable {
 @inline(__always)
 private func clampUnit(_ v: Float) -> Float { v < 0 ? 0 : (v > 1 ? 1 : v) }
 
-/// How many threads Imaging's loops (resizing) may use.
-public enum ImagingThreads {
-    /// At most 2 by default: the target machines have 2 cores, and more threads would only contend. Set it
-    /// once at start-up (e.g. to 1 to measure single-threaded, or when other work already fills the cores);
-    /// it is read without synchronisation.
-    nonisolated(unsafe) public static var maximum = min(2, ProcessInfo.processInfo.activeProcessorCount)
-}
-
-/// Runs `body` over `0..<count` split into contiguous chunks, on up to `ImagingThreads.maximum` threads when the
-/// work is large enough to pay for it.
+/// Runs `body` over `0..<count` split into contiguous ranges on the process's one thread budget (`Parallel`, shared
+/// with the engine), once the work (about one unit per output sample) is large enough to pay for a second thread.
 func parallelChunks(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    let threads = work > 2_000_000 ? max(1, ImagingThreads.maximum) : 1
-    if threads <= 1 || count < 2 {
-        body(0..<count)
-        return
-    }
-    let chunk = (count + threads - 1) / threads
-    withoutActuallyEscaping(body) { body in
-        // The chunks write disjoint ranges and the call waits for all of them: sharing `body` is safe.
-        let shared = UncheckedSendable(value: body)
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let range = t * chunk..<min(count, (t + 1) * chunk)
-            if !range.isEmpty { shared.value(range) }
-        }
-    }
-}
-
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
+    // Ranges of about a million work units: a split only from two million up, as before the pool was shared.
+    let grain = max(1, Int((Double(count) * 1_000_000 / Double(max(work, 1))).rounded(.up)))
+    Parallel.forRanges(count, grain: grain, body)
 }

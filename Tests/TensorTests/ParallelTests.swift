@@ -1,7 +1,8 @@
 import Dispatch
 import Synchronization
-import Testing
 import Tensor
+import Testing
+import WorkerThreads
 
 /// The engine's thread pool: every index of a loop runs exactly once, whoever runs it; nested loops and loops
 /// started from several threads at once finish (the pool runs one, the others run their chunks themselves); a split

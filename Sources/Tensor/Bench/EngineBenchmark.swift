@@ -1,5 +1,6 @@
-import Foundation
 import CBLAS
+import Foundation
+import WorkerThreads
 
 /// One benchmark figure: a rate and what it is measured against, from the same process and run.
 public struct EngineBenchmarkResult: Encodable, Sendable {

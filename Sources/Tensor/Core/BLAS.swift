@@ -1,5 +1,5 @@
 import CBLAS
-import CEngineKernels
+import WorkerThreads
 
 /// Facts about the BLAS the engine runs on, for benchmarks and stage records.
 public enum BLAS {
@@ -9,7 +9,11 @@ public enum BLAS {
     /// Sets the engine's thread budget.
     public static func setThreadCount(_ n: Int) { Parallel.threadCount = max(1, n) }
     /// CPUs this process may use: its affinity mask, capped by a container's CPU quota.
-    public static var usableCPUs: Int { Int(ek_usable_cpus()) }
+    public static var usableCPUs: Int { Parallel.usableCPUs }
+
+    /// OpenBLAS goes single-threaded before the engine's first GEMM: its own threads would spin on the cores the
+    /// engine's parts run on. (A `static let` costs one atomic load once initialised.)
+    static let singleThreaded: Void = openblas_set_num_threads(1)
 
     /// Runs `body` with OpenBLAS threading its own calls over the engine's budget, the way a program calling
     /// OpenBLAS directly would: for the raw-sgemm reference of the benchmarks.

@@ -21,7 +21,6 @@ extension BLASCore {
     /// K·2⁻²³·Σ|a·b|: a correct kernel is always inside it, a wrong one (a bad edge tile, a missed FMA lane, a
     /// mis-packed panel) is off by a whole product.
     public static func selfTest() -> SelfTest {
-        _ = Parallel.threadCount   // the engine's budget is read before OpenBLAS goes single-threaded
         openblas_set_num_threads(1)
         return selfTest { transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
             cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,

@@ -1,4 +1,5 @@
 import Foundation
+import WorkerThreads
 
 /// A counter-based random generator (Philox-4×32-10): the numbers depend only on the seed and on their
 /// position in the stream, never on the thread count or the machine.

@@ -1,3 +1,5 @@
+import WorkerThreads
+
 extension Tensor {
     /// A tensor holding `scalars` in row-major order.
     public init(shape: [Int], scalars: [Float]) {

@@ -1,6 +1,8 @@
 // Elementwise loops, generic over small kernel structs: under whole-module optimisation each kernel is
 // specialised into its loop (no call per element), so the loops vectorise. Closure forms remain for
 // backward rules and other paths that are not hot.
+import WorkerThreads
+
 
 /// f(x) for one element.
 @usableFromInline protocol Kernel1 { func callAsFunction(_ x: Float) -> Float }

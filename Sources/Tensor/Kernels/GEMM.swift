@@ -1,4 +1,5 @@
 import CBLAS
+import WorkerThreads
 
 /// The engine's only door to OpenBLAS: row-major single-precision GEMM, `C = α·op(A)·op(B) + β·C`.
 ///
@@ -15,6 +16,7 @@ import CBLAS
                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
+        _ = BLAS.singleThreaded
         if k == 0 {
             // BLAS leaves C untouched when K is 0 only if β is 1; make the empty sum explicit.
             if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }

@@ -1,4 +1,5 @@
 import CEngineKernels
+import WorkerThreads
 
 /// Geometry of a 2-D convolution over one image (C×H×W → O×Ho×Wo, kernel kh×kw).
 struct ConvGeometry {

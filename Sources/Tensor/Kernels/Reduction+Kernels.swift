@@ -1,3 +1,5 @@
+import WorkerThreads
+
 extension Tensor {
     /// Sums `[outer, R, inner]` over the middle axis into `[outer, inner]`, in a fixed order for any thread count.
     static func sumMiddle(_ x: UnsafePointer<Float>, outer: Int, r: Int, inner: Int, into out: UnsafeMutablePointer<Float>) {

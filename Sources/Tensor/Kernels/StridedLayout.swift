@@ -1,5 +1,7 @@
 /// Shapes and strides for broadcasting and strided copies, with adjacent dimensions merged so inner loops
 /// run as long as possible.
+import WorkerThreads
+
 @usableFromInline struct StridedLayout {
     /// Merged dimension sizes (at least one).
     @usableFromInline var shape: [Int]

@@ -1,5 +1,6 @@
-import Foundation
 import CEngineKernels
+import Foundation
+import WorkerThreads
 
 // Scaled dot-product attention on sgemm, one head and one block of query rows at a time, so memory stays
 // bounded (a `queryBlock`×S score block) for any sequence length. Backward recomputes the scores from the

@@ -2,6 +2,8 @@
 // a time: a 1×1 kernel is a plain GEMM on the image itself, larger kernels unfold the image (im2col) first.
 // Batches of small images unfold all images side by side and run one GEMM for the batch (many tiny GEMMs
 // would spend their time in call and threading overhead), paying a transpose of the output instead.
+import WorkerThreads
+
 
 extension Tensor {
     /// Cross-correlation as `torch.nn.functional.conv2d`: `[N, C, H, W]` → `[N, O, Ho, Wo]`, plus `residual`

@@ -1,5 +1,6 @@
-import Foundation
 import CEngineKernels
+import Foundation
+import WorkerThreads
 
 // Unary math: each function is a small struct holding its value and its derivative side by side; the
 // forward keeps what the backward needs (input and output), nothing more.

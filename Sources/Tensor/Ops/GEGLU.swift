@@ -1,4 +1,5 @@
 import CEngineKernels
+import WorkerThreads
 
 // GEGLU, diffusers' feed-forward gate: the last axis holds a value half and a gate half, out = value · GELU(gate).
 // One pass in each direction instead of two split copies, a GELU and a product (and their backward copies), in C

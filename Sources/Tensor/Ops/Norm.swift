@@ -1,4 +1,5 @@
 import CEngineKernels
+import WorkerThreads
 
 // Group norm and layer norm as one kernel: statistics per row (a group of one sample, or one token), then
 // normalise and apply the per-channel scale and shift in the same pass. Only the row mean and 1/σ are

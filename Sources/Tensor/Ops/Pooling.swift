@@ -1,4 +1,6 @@
 // Spatial resampling of N×C×H×W tensors: nearest ×2 upsampling (UNet up blocks) and average pooling.
+import WorkerThreads
+
 
 extension Tensor {
     /// Nearest-neighbour upsampling by 2 in H and W (`F.interpolate(scale_factor=2, mode="nearest")`).

@@ -1,4 +1,5 @@
 import Foundation
+import WorkerThreads
 
 // Softmax and log-softmax over the last dimension (move another axis last with `permuted` first).
 

@@ -2,6 +2,8 @@
 // (`[N, T, A, D]` ↔ `[N, A, T, D]`) and the channels ↔ tokens turn of image transformers (`[N, C, H·W]` ↔
 // `[N, H·W, C]`, D = 1). The general `permuted` computes a strided offset per row; these layouts are common enough
 // in the UNet (four per attention, two per transformer, forward and backward) to take a direct loop.
+import WorkerThreads
+
 
 extension Tensor {
     /// `[B, X, Y, D]` → `[B, Y, X, D]` (a copy), as `permuted([0, 2, 1, 3])`; a rank-3 `[B, X, Y]` is taken as D = 1.

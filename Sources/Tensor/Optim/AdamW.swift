@@ -1,5 +1,6 @@
 import CEngineKernels
 import Foundation
+import WorkerThreads
 
 /// AdamW with PyTorch's update rule (`torch.optim.AdamW`, single-tensor path), step for step:
 /// decay the weight by lr·wd, update the moments, then apply the bias-corrected step. Scalars are computed

@@ -1,5 +1,7 @@
 /// An exponential moving average of parameters (diffusers' `EMAModel`): shadow -= (1 − decay)·(shadow − p).
 /// Sample from the averaged weights with `copy(to:)`; save and resume with `stateDict()`.
+import WorkerThreads
+
 public final class ExponentialMovingAverage {
     public let decay: Float
     /// Shadow copies by parameter name.

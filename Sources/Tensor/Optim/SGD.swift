@@ -1,5 +1,7 @@
 /// Stochastic gradient descent with PyTorch's rule (`torch.optim.SGD`): L2 weight decay added to the
 /// gradient, momentum buffer started from the first gradient, optional dampening and Nesterov.
+import WorkerThreads
+
 public final class SGD: Optimizer {
     public var groups: [ParameterGroup]
     public let momentum: Float, dampening: Float, nesterov: Bool

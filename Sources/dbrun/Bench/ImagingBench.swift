@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Pipeline
+import Tensor
 
 /// `dbrun bench imaging`: decode + resize throughput on a 4032×3024 JPEG (a 12 MP phone photo), to set next to
 /// Pillow's on the same machine (`scripts/reference/imaging_bench.py` runs the same steps on the same file).
@@ -30,18 +31,19 @@ struct ImagingBench: ParsableCommand {
     @Option(help: "Short side after resizing (the training resolution).")
     var size = 512
 
-    @Option(help: "Threads for resizing (decoding is single-threaded, as in libjpeg).")
-    var threads = ImagingThreads.maximum
+    @Option(help: "Threads for resizing (default: the engine's budget; decoding is single-threaded, as in libjpeg).")
+    var threads: Int?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func validate() throws {
-        guard runs > 0, size > 0, threads > 0 else { throw ValidationError("--runs, --size and --threads must be positive") }
+        guard runs > 0, size > 0, (threads ?? 1) > 0 else { throw ValidationError("--runs, --size and --threads must be positive") }
     }
 
     func run() throws {
-        ImagingThreads.maximum = threads
+        if let threads { BLAS.setThreadCount(threads) }
+        let threads = BLAS.threadCount
         let data: Data
         if let input {
             guard let bytes = FileManager.default.contents(atPath: input) else {

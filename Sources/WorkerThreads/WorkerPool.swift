@@ -1,8 +1,8 @@
-import CEngineKernels
+import CWorkerThreads
 import Foundation
 import Synchronization
 
-/// The engine's threads: the caller plus `threadCount − 1` workers that share the chunks of one parallel loop (or
+/// The process's compute threads (the engine's and Imaging's loops): the caller plus `threadCount − 1` workers that share the chunks of one parallel loop (or
 /// one split GEMM) at a time.
 ///
 /// Why not libdispatch or OpenBLAS's own threads: a training step of a small model is thousands of operations of
@@ -15,8 +15,8 @@ import Synchronization
 ///
 /// One loop at a time: a caller that finds the pool busy (a nested loop, or another thread's loop) runs the loop's
 /// chunks itself, so nothing ever waits on itself and the result does not depend on who else is running.
-final class WorkerPool: @unchecked Sendable {
-    static let shared = WorkerPool()
+public final class WorkerPool: @unchecked Sendable {
+    public static let shared = WorkerPool()
 
     /// How long an idle worker spins before it parks: longer than the gap between two operations of a step.
     private static let spinIterations = 40_000
@@ -52,7 +52,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Runs `body(chunk)` for every chunk in `0..<chunks` on the calling thread and up to `threads − 1` workers;
     /// returns when all are done. Returns false without running anything if the pool is busy or backing off (the
     /// caller then runs the chunks itself).
-    func run(chunks: Int, threads: Int, _ body: (Int) -> Void) -> Bool {
+    public func run(chunks: Int, threads: Int, _ body: (Int) -> Void) -> Bool {
         guard chunks > 1, chunks < 1 << 16, threads > 1,
               busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return false
@@ -81,7 +81,7 @@ final class WorkerPool: @unchecked Sendable {
             while finished.load(ordering: .acquiring) < chunks {
                 spins += 1
                 if spins == 1 << 10 { waitStart = DispatchTime.now().uptimeNanoseconds }  // only long waits pay for the clock
-                if spins < 1 << 16 { ek_cpu_relax() } else { sched_yield() }  // a descheduled worker: give it the core
+                if spins < 1 << 16 { wt_cpu_relax() } else { sched_yield() }  // a descheduled worker: give it the core
             }
             job = nil
             noteWait(since: waitStart, loopStart: loopStart)
@@ -129,7 +129,7 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Parks the idle workers now rather than after their spin, and waits until they are parked (for about a
     /// millisecond at most): before code that brings its own threads, such as OpenBLAS threading a call itself.
-    func park() {
+    public func park() {
         parkNow.store(true, ordering: .relaxed)
         growLock.lock()
         let count = workers
@@ -137,7 +137,7 @@ final class WorkerPool: @unchecked Sendable {
         var spins = 0
         while sleepers.load(ordering: .sequentiallyConsistent) < count && spins < 1 << 14 {
             spins += 1
-            ek_cpu_relax()
+            wt_cpu_relax()
         }
     }
 
@@ -149,7 +149,7 @@ final class WorkerPool: @unchecked Sendable {
             // The worker waits for the loop after the current one, even if it starts only after that loop is posted.
             let seen = state.load(ordering: .acquiring) >> 32, index = workers
             let thread = Thread { [unowned self] in
-                ek_name_this_thread("dbrun-engine")
+                wt_name_this_thread("dbrun-engine")
                 self.work(index: index, seen: seen)
             }
             thread.start()
@@ -164,7 +164,7 @@ final class WorkerPool: @unchecked Sendable {
             while loop == seen {
                 if spins < Self.spinIterations && !parkNow.load(ordering: .relaxed) {
                     spins += 1
-                    ek_cpu_relax()
+                    wt_cpu_relax()
                 } else {
                     parkLock.lock()
                     sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)

@@ -1,23 +1,28 @@
-import CBLAS
-import CEngineKernels
+import CWorkerThreads
+import Foundation
 import Synchronization
 
-/// The engine's own parallel loops: split an index range over the engine's threads (`WorkerPool`).
+/// The process's parallel loops: split an index range over one thread budget and one pool (`WorkerPool`), shared by
+/// the engine (whose GEMMs run OpenBLAS single-threaded inside each part) and Imaging, so two pools never fight
+/// over the cores and `--threads` reaches every loop.
 ///
-/// OpenBLAS runs single-threaded inside the engine's threads (GEMM splits its output across them), so one pool
-/// owns the cores. Every caller makes each output element depend on its index only (never on where a range was
-/// cut), so results are the same bytes for any thread count.
+/// Every caller makes each output element depend on its index only (never on where a range was cut), so results
+/// are the same bytes for any thread count.
 public enum Parallel {
-    private static let threads: Atomic<Int> = {
-        // OpenBLAS's own default (OPENBLAS_NUM_THREADS or the core count), capped by a container's CPU quota,
-        // becomes the engine's budget, and OpenBLAS itself goes single-threaded: its threads would spin on the
-        // cores our parts run on.
-        let budget = max(1, min(Int(openblas_get_num_threads()), Int(ek_usable_cpus())))
-        openblas_set_num_threads(1)
-        return Atomic(budget)
-    }()
+    private static let threads: Atomic<Int> = Atomic(defaultBudget)
 
-    /// Threads the engine uses for its loops and its GEMMs; `BLAS.setThreadCount` sets it.
+    /// The usable CPUs (affinity mask, capped by a container's CPU quota), capped again by `OPENBLAS_NUM_THREADS`
+    /// or `OMP_NUM_THREADS` when set, as in any program linking OpenBLAS.
+    static var defaultBudget: Int {
+        let env = ProcessInfo.processInfo.environment
+        let asked = (env["OPENBLAS_NUM_THREADS"] ?? env["OMP_NUM_THREADS"]).flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        return max(1, min(asked ?? .max, usableCPUs))
+    }
+
+    /// CPUs this process may use: its affinity mask, capped by a container's CPU quota.
+    public static var usableCPUs: Int { Int(wt_usable_cpus()) }
+
+    /// Threads for every parallel loop and GEMM; `BLAS.setThreadCount` sets it.
     public static var threadCount: Int {
         get { threads.load(ordering: .relaxed) }
         set { threads.store(max(1, newValue), ordering: .relaxed) }
@@ -43,10 +48,4 @@ public enum Parallel {
 
     /// Ranges per thread in a parallel loop.
     static let chunksPerThread = 2
-}
-
-/// Carries a value into a parallel loop whose parts touch disjoint memory (the reason it is safe).
-@usableFromInline struct UncheckedBox<T>: @unchecked Sendable {
-    @usableFromInline let value: T
-    @usableFromInline init(_ value: T) { self.value = value }
 }

@@ -2,11 +2,11 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
-#include "engine_kernels.h"
+#include "worker_threads.h"
 
-void ek_name_this_thread(const char *name) { pthread_setname_np(pthread_self(), name); }
+void wt_name_this_thread(const char *name) { pthread_setname_np(pthread_self(), name); }
 
-int ek_usable_cpus(void) {
+int wt_usable_cpus(void) {
     int cpus = 0;
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = CPU_COUNT(&set);
