@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensor
 import TestSupport
@@ -111,19 +112,34 @@ struct OptimizerFixtures: Decodable {
         #expect(abs(floor.factor(at: 100) - 0.1) < 1e-6)
     }
 
-    @Test func emaFollowsItsRecurrence() throws {
+    /// diffusers' EMAModel: the first update copies the weights (decay 0), then decayₜ = min(ceiling, (1+t)/(10+t)).
+    @Test func emaWarmsUpAsDiffusers() throws {
         let p = Tensor.zeros([2]).requiringGrad()
-        let ema = ExponentialMovingAverage([("w", p)], decay: 0.9)
+        let ema = ExponentialMovingAverage([("w", p)], decay: 0.5)
+        #expect(ema.decay(atUpdate: 1) == 0)
+        #expect(ema.decay(atUpdate: 2) == 2.0 / 11.0)
+        #expect(ema.decay(atUpdate: 9) == 0.5)  // (1+8)/(10+8) reaches the ceiling
         p.copy(from: Tensor([1, 2]))
         ema.update([("w", p)])
-        #expect(closeness(ema.shadow[0].tensor.scalars, [0.1, 0.2], atol: 1e-7) <= 1)
+        #expect(ema.shadow[0].tensor.scalars == [1, 2])
+        p.copy(from: Tensor([12, 24]))
         ema.update([("w", p)])
-        #expect(closeness(ema.shadow[0].tensor.scalars, [0.19, 0.38], atol: 1e-6) <= 1)
+        // 1 − (9/11)·(1 − 12) = 10, 2 − (9/11)·(2 − 24) = 20
+        #expect(closeness(ema.shadow[0].tensor.scalars, [10, 20], atol: 1e-5) <= 1)
         let target = Tensor.zeros([2]).requiringGrad()
         ema.copy(to: [("w", target)])
         #expect(target.scalars == ema.shadow[0].tensor.scalars)
-        let again = ExponentialMovingAverage([("w", Tensor.zeros([2]))], decay: 0.9)
+        let again = ExponentialMovingAverage([("w", Tensor.zeros([2]))], decay: 0.5)
         try again.load(stateDict: ema.stateDict())
         #expect(again.updates == 2 && again.shadow[0].tensor.scalars == ema.shadow[0].tensor.scalars)
+    }
+
+    @Test func emaPowerLawWarmupAndDelayedStart() {
+        let ema = ExponentialMovingAverage([], decay: 0.9999, minDecay: 0.1,
+                                           warmup: .powerLaw(inverseGamma: 1, power: 2.0 / 3.0), updateAfterStep: 3)
+        #expect(ema.decay(atUpdate: 4) == 0)  // not started yet: the shadow follows the weights
+        #expect(abs(ema.decay(atUpdate: 5) - max(0.1, 1 - pow(2.0, -2.0 / 3.0))) < 1e-12)
+        #expect(abs(ema.decay(atUpdate: 10_003) - (1 - pow(10_000.0, -2.0 / 3.0))) < 1e-12)
+        #expect(ema.decay(atUpdate: 100_000_000) == 0.9999)
     }
 }

@@ -73,8 +73,9 @@ struct DoctorCommand: ParsableCommand {
             lines.append("raw sgemm 1024³ on \(report.threads) thread\(report.threads == 1 ? "" : "s"), each core in its own process:")
             for rate in rates {
                 let mark = rate.core.lowercased() == report.blas.core.lowercased() ? "  ← in use" : ""
-                lines.append(String(format: "  %-12@ %7.1f GFLOP/s  %5.1f%% of the best%@%@", rate.core as NSString, rate.gflops,
-                                    100 * rate.gflops / best, rate.selfTestPassed ? "" : "  (self-test FAILED)", mark))
+                let name = rate.core.padding(toLength: 12, withPad: " ", startingAt: 0)
+                lines.append("  " + name + String(format: "%7.1f GFLOP/s  %5.1f%% of the best", rate.gflops, 100 * rate.gflops / best)
+                             + (rate.selfTestPassed ? "" : "  (self-test FAILED)") + mark)
             }
         }
         return lines.joined(separator: "\n")
