@@ -59,6 +59,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
         // Drives the built `dbrun` binary on temporary pipelines.
         .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "TestSupport"]),
     ]

@@ -18,4 +18,17 @@ public enum PipelineSchema {
     public static var kindNames: [String] {
         validator.document["$defs"]?["stage"]?["properties"]?["kind"]?["enum"]?.array?.compactMap(\.string) ?? []
     }
+
+    /// The schema of a `kind`'s stage: the `then` of the `allOf` branch whose `if` selects that kind, with a local
+    /// `$ref` followed. Nil when the schema lists the kind without saying what its stage holds.
+    public static func stageSchema(forKind kind: String) -> PlainValue? {
+        for branch in validator.document["$defs"]?["stage"]?["allOf"]?.array ?? [] {
+            guard branch["if"]?["properties"]?["kind"]?["const"]?.string == kind, let then = branch["then"] else { continue }
+            guard let ref = then["$ref"]?.string else { return then }
+            let prefix = "#/$defs/"
+            guard ref.hasPrefix(prefix) else { return nil }
+            return validator.document["$defs"]?[String(ref.dropFirst(prefix.count))]
+        }
+        return nil
+    }
 }

@@ -11,12 +11,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .long, help: "The cache store folder (default: .dbrun/ beside the pipeline, or $DBRUN_CACHE).")
     var cache: String?
 
-    /// The stage kinds this dbrun knows: the runner's own plus DreamBooth's.
-    static var kinds: StageKindRegistry {
-        var registry = StageKindRegistry.builtIn
-        for kind in DreamBoothKinds.all { registry.register(kind) }
-        return registry
-    }
+    static var kinds: StageKindRegistry { DreamBoothKinds.registry }
 
     func load() throws -> LoadedPipeline {
         try PipelineLoader.load(file: pipeline, kinds: Self.kinds)
