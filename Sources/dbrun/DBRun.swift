@@ -30,8 +30,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the engine, the models and the runner.",
         subcommands: [
-            EngineBench.self, RunnerBench.self, UNetBench.self, ImagingBench.self, BenchTokenizerCommand.self,
-            BenchSafeTensorsCommand.self,
+            EngineBench.self, RunnerBench.self, UNetBench.self, ImagingBench.self, TokenizerBench.self,
+            SafeTensorsBench.self,
         ]
     )
 }
