@@ -54,12 +54,18 @@ let package = Package(
             ]
         ),
 
+        // The fuzz targets (one function of bytes per untrusted input) and their driver: libFuzzer's entry point
+        // under `make fuzz`, a replayer otherwise. The regression tests replay every crasher through the same code.
+        .target(name: "FuzzHarness", dependencies: ["Pipeline", "DreamBooth", "Diffusion", "Imaging"], path: "Fuzz/Harness"),
+        .executableTarget(name: "dbrun-fuzz", dependencies: ["FuzzHarness"], path: "Fuzz/Driver"),
+
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "WorkerThreads", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),
         // Drives the built `dbrun` binary on temporary pipelines.
         .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "TestSupport"]),
     ]
