@@ -9,7 +9,8 @@ import TestSupport
 /// `grad.safetensors`). The loss is Σ output ⊙ r for fixed random r (CLIPModel: its contrastive loss).
 ///
 /// Tolerance: max |dbrun − torch| ≤ 1e-4 · max |torch| per tensor, the forward parity tests' measure; float32
-/// backward through these 2-layer models agrees to under 5e-6 of that scale on the Prescott, Haswell and default kernels.
+/// backward through these 2-layer models agrees to under 5e-6 of that scale on the Prescott, Haswell and default
+/// kernels.
 @Suite struct GradientParityTests {
     static let tolerance: Float = 1e-4
 
@@ -36,7 +37,8 @@ import TestSupport
     }
 
     /// Σ y ⊙ r for each named output against the stored r, and the stored loss.
-    func weightedLoss(_ outputs: [String: Tensor], _ reference: [String: Tensor], loss: String = "loss") throws -> Tensor {
+    func weightedLoss(_ outputs: [String: Tensor], _ reference: [String: Tensor],
+                      loss: String = "loss") throws -> Tensor {
         var total: Tensor?
         for (name, y) in outputs.sorted(by: { $0.key < $1.key }) {
             let term = (y * (try #require(reference["r." + name], "no r.\(name)"))).sum()

@@ -78,7 +78,8 @@ public func gradientCheck(_ inputs: [Tensor], seed: UInt64 = 7, epsilon: Float =
     let probe = noGrad { f(leaves) }
     let r = Tensor.randn(probe.shape, generator: &gen).scalars.map(Double.init)
     let probeValues = probe.scalars
-    let rms = (probeValues.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(probeValues.count, 1))).squareRoot()
+    let squares = probeValues.reduce(0.0) { $0 + Double($1) * Double($1) }
+    let rms = (squares / Double(max(probeValues.count, 1))).squareRoot()
 
     let y = f(leaves)
     (y * Tensor(shape: probe.shape, scalars: r.map(Float.init))).sum().backward()
