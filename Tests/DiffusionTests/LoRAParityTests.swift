@@ -55,4 +55,27 @@ import Tensor
             #expect(relativeError(delta, try fixture.tensor("probe.\(name).delta")) < Self.tolerance, "\(name)")
         }
     }
+
+    /// The same files loaded into the real UNet2DConditionModel (the fixture's diffusers folder) reproduce
+    /// diffusers' output of the adapted UNet (`adapted_sample`), end to end: every adapter sits on the module
+    /// diffusers put it on and the adapted forward composes them as PEFT does.
+    @Test(arguments: ["pytorch_lora_weights.safetensors", "dreambooth.safetensors", "kohya.safetensors"])
+    func unetLoRAReproducesDiffusersAdaptedSample(file: String) throws {
+        let fixture = try ParityCase("lora/unet")
+        let model = try UNet2DConditionModel.load(folder: fixture.folder + "/model")
+        let sample = try fixture.tensor("sample"), context = try fixture.tensor("encoder_hidden_states")
+        let timesteps = try fixture.io.integers("timestep").map(Float.init)
+        #expect(timesteps == [10])
+        func run() throws -> Tensor {
+            try noGrad { try model.forward(sample: sample, timesteps: timesteps, encoderHiddenStates: context) }
+        }
+        let base = try run()
+        let adapters = try #require(try LoRA.load(fixture.folder + "/" + file, into: [.unet: model])[.unet])
+        #expect(adapters.entries.count == 48)
+        let adapted = try run()
+        let expected = try fixture.tensor("adapted_sample")
+        #expect(relativeError(adapted, expected) < Self.tolerance, "\(relativeError(adapted, expected))")
+        // The adapters move the output well past the tolerance, so a LoRA left off would fail.
+        #expect(relativeError(base, expected) > 1e-2)
+    }
 }
