@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/dbrun
 MAIN_PIPELINE ?= examples/hello.yaml
 
-.PHONY: deps schema build release dog test test-kernels bench clean
+.PHONY: deps schema build release dog test test-kernels fuzz bench clean
 
 # Debian packages the build links against (skipped when already present).
 deps:
@@ -36,6 +36,23 @@ test-kernels:
 		echo "OPENBLAS_CORETYPE=Haswell $(SWIFT) test --skip-build --disable-xctest"; \
 		OPENBLAS_CORETYPE=Haswell $(SWIFT) test --skip-build --disable-xctest; \
 	else echo "no AVX2+FMA on this CPU: the Haswell pass is skipped"; fi
+
+# libFuzzer on each untrusted input, FUZZ_SECONDS each (docs/fuzzing.md). Corpora grow in .build-fuzz/corpus/;
+# crashes land in .build-fuzz/crashes/TARGET/. FUZZ_TARGETS=yaml runs one.
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?= yaml safetensors png jpeg
+FUZZ_BIN := .build-fuzz/debug/dbrun-fuzz
+
+fuzz: deps schema
+	$(SWIFT) build --product dbrun-fuzz --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p .build-fuzz/corpus/$$t .build-fuzz/crashes/$$t; \
+		max=65536; [ $$t = yaml ] || max=262144; \
+		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		DBRUN_FUZZ_TARGET=$$t $(FUZZ_BIN) .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
+			-max_total_time=$(FUZZ_SECONDS) -max_len=$$max -timeout=5 -rss_limit_mb=2048 \
+			-artifact_prefix=.build-fuzz/crashes/$$t/ -print_final_stats=1 || exit 1; \
+	done
 
 bench: deps release
 	$(RELEASE_BIN) bench runner

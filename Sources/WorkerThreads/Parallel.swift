@@ -11,11 +11,13 @@ import Synchronization
 public enum Parallel {
     private static let threads: Atomic<Int> = Atomic(defaultBudget)
 
-    /// The usable CPUs (affinity mask, capped by a container's CPU quota), capped again by `OPENBLAS_NUM_THREADS`
-    /// or `OMP_NUM_THREADS` when set, as in any program linking OpenBLAS.
+    /// `DBRUN_THREADS` when set; otherwise the usable CPUs (affinity mask, capped by a container's CPU quota),
+    /// capped again by `OPENBLAS_NUM_THREADS` or `OMP_NUM_THREADS` when set, as in any program linking OpenBLAS.
     static var defaultBudget: Int {
         let env = ProcessInfo.processInfo.environment
-        let asked = (env["OPENBLAS_NUM_THREADS"] ?? env["OMP_NUM_THREADS"]).flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        func positive(_ name: String) -> Int? { env[name].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } }
+        if let own = positive("DBRUN_THREADS") { return own }
+        let asked = positive("OPENBLAS_NUM_THREADS") ?? positive("OMP_NUM_THREADS")
         return max(1, min(asked ?? .max, usableCPUs))
     }
 

@@ -22,11 +22,15 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the plan and why each stage would run; change nothing.")
     var dryRun = false
 
-    @Option(help: "Threads for the engine (default: $DBRUN_THREADS or all cores).")
+    @Option(help: "Threads for the engine (default: $DBRUN_THREADS, else the usable CPUs capped by $OPENBLAS_NUM_THREADS).")
     var threads: Int?
 
     @Flag(name: .shortAndLong, help: "Print only errors.")
     var quiet = false
+
+    func validate() throws {
+        guard (threads ?? 1) > 0 else { throw ValidationError("--threads must be positive") }
+    }
 
     func run() throws {
         let loaded = try options.load()
@@ -35,8 +39,10 @@ struct RunCommand: ParsableCommand {
         var runOptions = Runner.Options()
         runOptions.targets = stages
         runOptions.force = force
-        runOptions.threads = threads ?? ProcessInfo.processInfo.environment["DBRUN_THREADS"].flatMap(Int.init)
-            ?? ProcessInfo.processInfo.activeProcessorCount
+        // The engine's own budget by default ($DBRUN_THREADS, the affinity mask, a container's CPU quota,
+        // OPENBLAS_NUM_THREADS), where the machine's core count would oversubscribe a `taskset` or a container.
+        if let threads { BLAS.setThreadCount(threads) }
+        runOptions.threads = BLAS.threadCount
         runOptions.kernel = BLASCore.selection.core
 
         if dryRun {
