@@ -49,7 +49,7 @@ fuzz: deps schema
 		mkdir -p .build-fuzz/corpus/$$t .build-fuzz/crashes/$$t; \
 		max=65536; [ $$t = yaml ] || max=262144; \
 		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
-		DBRUN_FUZZ_TARGET=$$t $(FUZZ_BIN) .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
+		ASAN_OPTIONS=detect_leaks=0 DBRUN_FUZZ_TARGET=$$t $(FUZZ_BIN) .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
 			-max_total_time=$(FUZZ_SECONDS) -max_len=$$max -timeout=5 -rss_limit_mb=2048 \
 			-artifact_prefix=.build-fuzz/crashes/$$t/ -print_final_stats=1 || exit 1; \
 	done
