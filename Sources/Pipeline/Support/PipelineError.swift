@@ -33,7 +33,11 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 
     public static let interrupted = Self(.interrupted, "interrupted")
 
+    /// Messages quote the user's text; a hostile file must not make them megabytes long.
+    static let maxMessageLength = 1000
+
     public var description: String {
+        let message = self.message.count > Self.maxMessageLength ? self.message.prefix(Self.maxMessageLength) + "…" : self.message
         var text = location.map { "\($0): error: \(message)" } ?? "error: \(message)"
         if let hint { text += "\n  hint: \(hint)" }
         return text
@@ -44,5 +48,12 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 public struct PipelineErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [PipelineError]
     public init(_ errors: [PipelineError]) { self.errors = errors }
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
+    /// How many problems are printed; the rest are counted. Checks may skip costly hints beyond this many.
+    public static let reportLimit = 20
+
+    public var description: String {
+        var lines = errors.prefix(Self.reportLimit).map(\.description)
+        if errors.count > Self.reportLimit { lines.append("… and \(errors.count - Self.reportLimit) more") }
+        return lines.joined(separator: "\n")
+    }
 }
