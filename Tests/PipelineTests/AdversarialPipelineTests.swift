@@ -57,6 +57,9 @@ import TestSupport
         ("long cycle", fit { n in header + (0..<n).map { command("s\($0)", "echo", "    needs: [s\(($0 + 1) % n)]\n") }.joined() }),
         ("long string", header + command("a", "\"" + String(repeating: "y", count: 60_000) + "\"")),
         ("unclosed references", header + command("a", "\"" + String(repeating: "${", count: 30_000) + "\"")),
+        ("references repeated by aliases", header
+            + "  a: {kind: command, cmd: &s \"\(String(repeating: "${nope.o} ", count: 1300))\"}\n"
+            + (0..<79).map { "  a\($0): {kind: command, cmd: *s}\n" }.joined()),
         ("long key", header + "  ? " + String(repeating: "a", count: 60_000) + "\n  : {kind: command, cmd: echo}\n"),
         ("long misspelt kind", header + "  a: {kind: \(String(repeating: "c", count: 60_000)), cmd: echo}\n"),
         ("duplicate keys", fit { n in header + command("a") + (0..<n).map { "    cmd: x\($0)\n" }.joined() }),

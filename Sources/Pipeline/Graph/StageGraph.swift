@@ -13,6 +13,11 @@ public struct StageGraph: Sendable {
 
     public init(_ spec: PipelineSpec, outputs: [String: [OutputDeclaration]], inputs: [String: [String]]) throws {
         var problems: [PipelineError] = []
+        var omitted = 0
+        /// Keeps the first problems and counts the rest; messages past the limit are never built.
+        func report(_ problem: @autoclosure () -> PipelineError) {
+            if problems.count < PipelineErrors.keepLimit { problems.append(problem()) } else { omitted += 1 }
+        }
         var upstream: [String: [String]] = [:]
         var reasons: [String: [String: String]] = [:]
         let names = spec.stages.map(\.name)
@@ -32,16 +37,16 @@ public struct StageGraph: Sendable {
             upstream[stage.name] = upstream[stage.name] ?? []
             for ref in stage.references {
                 guard let declared = outputNames[ref.stage] else {
-                    problems.append(.invalid(at: ref.location, "\(ref) in stage '\(stage.name)' names no stage '\(ref.stage)'",
+                    report(.invalid(at: ref.location, "\(ref) in stage '\(stage.name)' names no stage '\(ref.stage)'",
                                              hint: hint(Suggestion.didYouMean(ref.stage, among: names))))
                     continue
                 }
                 if ref.stage == stage.name {
-                    problems.append(.invalid(at: ref.location, "stage '\(stage.name)' refers to its own output \(ref)"))
+                    report(.invalid(at: ref.location, "stage '\(stage.name)' refers to its own output \(ref)"))
                     continue
                 }
                 guard declared.contains(ref.output) else {
-                    problems.append(.invalid(
+                    report(.invalid(
                         at: ref.location, "stage '\(ref.stage)' has no output '\(ref.output)' (in stage '\(stage.name)')",
                         hint: hint(Self.outputHint(ref.output, outputs[ref.stage] ?? []))))
                     continue
@@ -50,12 +55,12 @@ public struct StageGraph: Sendable {
             }
             for need in stage.needs {
                 guard outputs[need.stage] != nil else {
-                    problems.append(.invalid(at: need.location, "stage '\(stage.name)' needs '\(need.stage)', which is not a stage",
+                    report(.invalid(at: need.location, "stage '\(stage.name)' needs '\(need.stage)', which is not a stage",
                                              hint: hint(Suggestion.didYouMean(need.stage, among: names))))
                     continue
                 }
                 if need.stage == stage.name {
-                    problems.append(.invalid(at: need.location, "stage '\(stage.name)' needs itself"))
+                    report(.invalid(at: need.location, "stage '\(stage.name)' needs itself"))
                     continue
                 }
                 addEdge(need.stage, stage.name, "needs")
@@ -68,7 +73,7 @@ public struct StageGraph: Sendable {
             for case .inPlace(let path) in (outputs[stage.name] ?? []).map(\.form) {
                 let normal = Self.normalize(path)
                 if let clash = writers.firstOverlap(normal) {
-                    problems.append(.invalid(at: stage.location,
+                    report(.invalid(at: stage.location,
                                              "stages '\(clash)' and '\(stage.name)' both write '\(normal)'",
                                              hint: "each path may be an output of one stage only"))
                 }
@@ -84,7 +89,7 @@ public struct StageGraph: Sendable {
             }
         }
 
-        if !problems.isEmpty { throw PipelineErrors(problems) }
+        if !problems.isEmpty { throw PipelineErrors(problems, omitted: omitted) }
         self.upstream = upstream
         self.edgeReasons = reasons
         self.order = []

@@ -7,8 +7,9 @@
 /// file is answered in milliseconds, at the alias that tips it over.
 struct YAMLComposer {
     static let maxNodes = 100_000
-    /// Expanded bytes of scalar text: a long string repeated through aliases costs what its copies would.
-    static let maxScalarBytes = 8 << 20
+    /// Expanded bytes of scalar text: a long string repeated through aliases costs what its copies would. As much
+    /// as the largest file holds, so only aliases can pass it.
+    static let maxScalarBytes = 1 << 20
     static let maxDepth = 64
 
     private struct Anchored {

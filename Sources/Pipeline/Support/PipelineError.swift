@@ -45,15 +45,33 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Several validation problems found in one pass, so the user fixes them all at once.
+///
+/// A hostile file can hold hundreds of thousands of problems; checks keep the first `keepLimit` and count the
+/// rest in `omitted` (or, when they stop looking, set `stoppedEarly`), and only `reportLimit` are printed.
 public struct PipelineErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [PipelineError]
-    public init(_ errors: [PipelineError]) { self.errors = errors }
+    /// Problems found beyond those kept.
+    public var omitted: Int
+    /// The check stopped looking once it had `keepLimit` problems, so there may be more than `count`.
+    public var stoppedEarly: Bool
+
+    public init(_ errors: [PipelineError], omitted: Int = 0, stoppedEarly: Bool = false) {
+        self.errors = errors
+        self.omitted = omitted
+        self.stoppedEarly = stoppedEarly
+    }
+
     /// How many problems are printed; the rest are counted. Checks may skip costly hints beyond this many.
     public static let reportLimit = 20
+    /// How many problems a check keeps in memory.
+    public static let keepLimit = 1000
+
+    /// Every problem found, kept or not.
+    public var count: Int { errors.count + omitted }
 
     public var description: String {
         var lines = errors.prefix(Self.reportLimit).map(\.description)
-        if errors.count > Self.reportLimit { lines.append("… and \(errors.count - Self.reportLimit) more") }
+        if count > Self.reportLimit { lines.append("… and \(count - Self.reportLimit) more\(stoppedEarly ? " (checking stopped there)" : "")") }
         return lines.joined(separator: "\n")
     }
 }
