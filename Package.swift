@@ -16,13 +16,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // System-library shims: the only places C headers are imported.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
         // The process's compute threads: one pool and one budget for the engine's loops and Imaging's.
         .target(name: "CWorkerThreads"),
@@ -42,7 +42,7 @@ let package = Package(
         // Declarative pipelines: spec, schema, DAG, cache, executor. Knows nothing about ML.
         .target(
             name: "Pipeline",
-            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CYAML", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // DreamBooth stage kinds, registered with Pipeline.
         .target(name: "DreamBooth", dependencies: ["Pipeline", "Diffusion", "Imaging", "ToyWorld"]),

@@ -18,7 +18,7 @@ enum ExitCodes {
             return code(for: error.category)
         case let errors as PipelineErrors:
             printError(errors.description)
-            if errors.errors.count > 1 { printError("\(errors.errors.count) problems") }
+            if errors.count > 1 { printError("\(errors.count)\(errors.stoppedEarly ? " or more" : "") problems") }
             return errors.errors.map { code(for: $0.category) }.max() ?? failed
         case let exit as ExitCode:
             return exit.rawValue

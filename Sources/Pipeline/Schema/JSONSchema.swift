@@ -27,7 +27,8 @@ public struct JSONSchema: Sendable {
         self.document = document
     }
 
-    /// Every problem in `node`, in document order. Empty means valid.
+    /// Every problem in `node`, in document order, up to `PipelineErrors.keepLimit` (then it stops looking).
+    /// Empty means valid.
     public func validate(_ node: SpecNode) -> [PipelineError] {
         var problems: [PipelineError] = []
         validate(node, against: document, path: [], into: &problems)
@@ -37,6 +38,7 @@ public struct JSONSchema: Sendable {
     // MARK: - Keywords
 
     private func validate(_ node: SpecNode, against schema: PlainValue, path: [String], into problems: inout [PipelineError]) {
+        guard problems.count < PipelineErrors.keepLimit else { return }
         if case .bool(let allowed) = schema {
             if !allowed { problems.append(.invalid(at: node.location, "\(Self.name(path)) is not allowed here")) }
             return

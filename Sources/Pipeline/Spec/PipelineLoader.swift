@@ -18,7 +18,9 @@ public enum PipelineLoader {
                             schema: JSONSchema = PipelineSchema.validator) throws -> LoadedPipeline {
         let root = try YAMLLoader.load(file: file)
         let problems = schema.validate(root)
-        if !problems.isEmpty { throw PipelineErrors(problems) }
+        if !problems.isEmpty {
+            throw PipelineErrors(problems, stoppedEarly: problems.count >= PipelineErrors.keepLimit)
+        }
 
         let workspace = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL
         let defaultName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
@@ -36,6 +38,7 @@ public enum PipelineLoader {
         var outputs: [String: [OutputDeclaration]] = [:]
         var inputs: [String: [String]] = [:]
         var kindProblems: [PipelineError] = []
+        var omitted = 0
         for stage in spec.stages {
             guard let kind = kinds[stage.kind] else {
                 kindProblems.append(.invalid(at: stage.body["kind"]?.location ?? stage.location,
@@ -50,9 +53,14 @@ public enum PipelineLoader {
                 kindProblems.append(error)
             } catch let errors as PipelineErrors {
                 kindProblems.append(contentsOf: errors.errors)
+                omitted += errors.omitted
             }
         }
-        if !kindProblems.isEmpty { throw PipelineErrors(kindProblems) }
+        if !kindProblems.isEmpty {
+            // Each stage's problems are bounded by its size; together they are kept to the usual limit.
+            omitted += max(0, kindProblems.count - PipelineErrors.keepLimit)
+            throw PipelineErrors(Array(kindProblems.prefix(PipelineErrors.keepLimit)), omitted: omitted)
+        }
 
         let graph = try StageGraph(spec, outputs: outputs, inputs: inputs)
         return LoadedPipeline(spec: spec, graph: graph, outputs: outputs, kinds: kinds)

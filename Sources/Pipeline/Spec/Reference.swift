@@ -31,35 +31,52 @@ public struct Template: Sendable {
     }
 
     /// Parses `string`, found at `location`. Column positions of references are approximate for block scalars.
+    ///
+    /// One pass: each `${` looks ahead only over name characters, so no string makes this quadratic.
     public init(_ string: String, at location: SourceLocation) {
+        self.source = string
+        guard string.utf8.contains(UInt8(ascii: "$")) else {
+            self.parts = string.isEmpty ? [] : [.text(string)]
+            return
+        }
+        let chars = Array(string)
+        func isStageChar(_ c: Character) -> Bool {
+            c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-")
+        }
+        func isOutputChar(_ c: Character) -> Bool {
+            isStageChar(c) || c == "." || c == "/"
+        }
         var parts: [Part] = []
         var text = ""
-        var i = string.startIndex
-        while i < string.endIndex {
-            let rest = string[i...]
-            if rest.hasPrefix("$${") {
+        var i = 0
+        while i < chars.count {
+            if chars[i] == "$", i + 2 < chars.count, chars[i + 1] == "$", chars[i + 2] == "{" {
                 text += "${"
-                i = string.index(i, offsetBy: 3)
+                i += 3
                 continue
             }
-            if rest.hasPrefix("${"), let close = rest.firstIndex(of: "}") {
-                let body = rest[rest.index(i, offsetBy: 2)..<close]
-                if let dot = body.firstIndex(of: "."), Self.isStageName(body[..<dot]), Self.isOutputName(body[body.index(after: dot)...]) {
-                    if !text.isEmpty { parts.append(.text(text)); text = "" }
-                    var at = location
-                    if at.line > 0 { at.column += string.distance(from: string.startIndex, to: i) }
-                    parts.append(.reference(Reference(stage: String(body[..<dot]),
-                                                      output: String(body[body.index(after: dot)...]), location: at)))
-                    i = string.index(after: close)
-                    continue
+            if chars[i] == "$", i + 1 < chars.count, chars[i + 1] == "{" {
+                var dot = i + 2
+                while dot < chars.count, isStageChar(chars[dot]) { dot += 1 }
+                var close = dot + 1
+                while close < chars.count, isOutputChar(chars[close]) { close += 1 }
+                if dot < chars.count, chars[dot] == ".", close < chars.count, chars[close] == "}", close > dot + 1 {
+                    let stage = String(chars[(i + 2)..<dot]), output = String(chars[(dot + 1)..<close])
+                    if Self.isStageName(Substring(stage)) {
+                        if !text.isEmpty { parts.append(.text(text)); text = "" }
+                        var at = location
+                        if at.line > 0 { at.column += i }
+                        parts.append(.reference(Reference(stage: stage, output: output, location: at)))
+                        i = close + 1
+                        continue
+                    }
                 }
             }
-            text.append(string[i])
-            i = string.index(after: i)
+            text.append(chars[i])
+            i += 1
         }
         if !text.isEmpty { parts.append(.text(text)) }
         self.parts = parts
-        self.source = string
     }
 
     /// The string with each reference replaced by `resolve(reference)`.

@@ -58,16 +58,42 @@ public struct SpecNode: Sendable, CustomStringConvertible {
         }
     }
 
-    /// A short rendering for messages.
+    /// A short rendering for messages, cut off with "…" past about 120 characters, however big the value.
     public var description: String {
+        var out = ""
+        render(into: &out, limit: 120)
+        return out
+    }
+
+    /// Appends to `out` until it holds `limit` characters; linear in what it writes, not in the value's size.
+    private func render(into out: inout String, limit: Int) {
+        guard out.count < limit else { return }
         switch value {
-        case .null: "null"
-        case .bool(let b): String(b)
-        case .int(let i): String(i)
-        case .double(let d): String(d)
-        case .string(let s): "\"\(s)\""
-        case .array(let a): "[\(a.map(\.description).joined(separator: ", "))]"
-        case .object(let e): "{\(e.map { "\($0.key): \($0.value)" }.joined(separator: ", "))}"
+        case .null: out += "null"
+        case .bool(let b): out += String(b)
+        case .int(let i): out += String(i)
+        case .double(let d): out += String(d)
+        case .string(let s):
+            let room = limit - out.count
+            out += s.count > room ? "\"\(s.prefix(room))…\"" : "\"\(s)\""
+        case .array(let a):
+            out += "["
+            for (i, item) in a.enumerated() {
+                if out.count >= limit { out += "…"; break }
+                if i > 0 { out += ", " }
+                item.render(into: &out, limit: limit)
+            }
+            out += "]"
+        case .object(let e):
+            out += "{"
+            for (i, entry) in e.enumerated() {
+                if out.count >= limit { out += "…"; break }
+                if i > 0 { out += ", " }
+                out += entry.key.count > limit ? entry.key.prefix(limit) + "…" : entry.key
+                out += ": "
+                entry.value.render(into: &out, limit: limit)
+            }
+            out += "}"
         }
     }
 }

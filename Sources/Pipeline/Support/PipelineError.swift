@@ -33,7 +33,11 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 
     public static let interrupted = Self(.interrupted, "interrupted")
 
+    /// Messages quote the user's text; a hostile file must not make them megabytes long.
+    static let maxMessageLength = 1000
+
     public var description: String {
+        let message = self.message.count > Self.maxMessageLength ? self.message.prefix(Self.maxMessageLength) + "…" : self.message
         var text = location.map { "\($0): error: \(message)" } ?? "error: \(message)"
         if let hint { text += "\n  hint: \(hint)" }
         return text
@@ -41,8 +45,33 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Several validation problems found in one pass, so the user fixes them all at once.
+///
+/// A hostile file can hold hundreds of thousands of problems; checks keep the first `keepLimit` and count the
+/// rest in `omitted` (or, when they stop looking, set `stoppedEarly`), and only `reportLimit` are printed.
 public struct PipelineErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [PipelineError]
-    public init(_ errors: [PipelineError]) { self.errors = errors }
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
+    /// Problems found beyond those kept.
+    public var omitted: Int
+    /// The check stopped looking once it had `keepLimit` problems, so there may be more than `count`.
+    public var stoppedEarly: Bool
+
+    public init(_ errors: [PipelineError], omitted: Int = 0, stoppedEarly: Bool = false) {
+        self.errors = errors
+        self.omitted = omitted
+        self.stoppedEarly = stoppedEarly
+    }
+
+    /// How many problems are printed; the rest are counted. Checks may skip costly hints beyond this many.
+    public static let reportLimit = 20
+    /// How many problems a check keeps in memory.
+    public static let keepLimit = 1000
+
+    /// Every problem found, kept or not.
+    public var count: Int { errors.count + omitted }
+
+    public var description: String {
+        var lines = errors.prefix(Self.reportLimit).map(\.description)
+        if count > Self.reportLimit { lines.append("… and \(count - Self.reportLimit) more\(stoppedEarly ? " (checking stopped there)" : "")") }
+        return lines.joined(separator: "\n")
+    }
 }
