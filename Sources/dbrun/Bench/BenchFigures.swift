@@ -37,7 +37,7 @@ func printFigures(_ benchmark: String, _ figures: [BenchFigure], json: Bool, not
     let width = figures.map(\.name.count).max() ?? 0
     for figure in figures {
         var line = figure.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-            + String(format: "%12.1f", figure.value) + "  " + figure.unit.padding(toLength: 12, withPad: " ", startingAt: 0)
+            + String(format: "%12.4g", figure.value) + "  " + figure.unit.padding(toLength: 12, withPad: " ", startingAt: 0)
         if let reference = figure.reference, let speedup = figure.speedup {
             line += String(format: "  %6.2f× %@ (%.4g)", speedup, reference.name, reference.value)
         }
