@@ -32,8 +32,8 @@ public enum BLASCore {
     public static func vectorISA(ofCore core: String) -> CPUInfo.VectorISA? { vectorISA[core.lowercased()] }
 
     /// The core to run on a CPU whose widest usable ISA is `isa`, or nil where OpenBLAS's generic choice is all
-    /// there is. Measured (docs/performance.md): on AVX-512 Xeons SkylakeX's kernels beat Cooperlake's on sgemm by
-    /// ~10% but Cooperlake is the closest match OpenBLAS has for a BF16 CPU; on Zen 3/4 Haswell ≈ Zen ≈ SkylakeX.
+    /// there is. Measured (docs/kernels.md): SkylakeX and Cooperlake share their sgemm kernels in OpenBLAS 0.3.21
+    /// and measure alike within the noise; Cooperlake is OpenBLAS's own match for a BF16 CPU.
     public static func preferred(for isa: CPUInfo.VectorISA) -> String? {
         switch isa {
         case .avx512BF16: "Cooperlake"
