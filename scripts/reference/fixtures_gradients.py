@@ -97,25 +97,31 @@ def vae_case() -> None:
     write(folder, io)
 
 
-def clip_vision_case() -> None:
-    from transformers import CLIPVisionModel
-
-    folder = FIXTURES / "clip" / "vision_model"
-    model = CLIPVisionModel.from_pretrained(folder).eval()
+def vision_case(cls, folder: Path, seed: int, names: list[str], prefix: str = "") -> None:
+    """An image encoder's outputs (last hidden state and pooled) weighted into one loss; gradients of the pixels
+    and of the named parameters."""
+    model = cls.from_pretrained(folder).eval()
     params = by_checkpoint_name(model, folder / "model.safetensors")
     pixels = load_file(folder / "io.safetensors")["pixel_values"].clone().requires_grad_(True)
     out = model(pixel_values=pixels)
     io = {}
-    loss = weighted({"last_hidden_state": out.last_hidden_state, "pooler_output": out.pooler_output}, 23, io)
+    loss = weighted({"last_hidden_state": out.last_hidden_state, "pooler_output": out.pooler_output}, seed, io)
     loss.backward()
     io["loss"] = loss.reshape(1)
     io["grad.pixel_values"] = pixels.grad
-    record(io, params, ["embeddings.class_embedding", "embeddings.patch_embedding.weight",
-                        "embeddings.position_embedding.weight", "pre_layrnorm.weight",
-                        "encoder.layers.0.self_attn.k_proj.weight", "encoder.layers.0.self_attn.v_proj.bias",
-                        "encoder.layers.1.layer_norm1.weight", "encoder.layers.1.mlp.fc2.bias", "post_layernorm.bias"],
-           prefix="vision_model.")
+    record(io, params, names, prefix=prefix)
     write(folder, io)
+
+
+def clip_vision_case() -> None:
+    from transformers import CLIPVisionModel
+
+    vision_case(CLIPVisionModel, FIXTURES / "clip" / "vision_model", 23,
+                ["embeddings.class_embedding", "embeddings.patch_embedding.weight",
+                 "embeddings.position_embedding.weight", "pre_layrnorm.weight",
+                 "encoder.layers.0.self_attn.k_proj.weight", "encoder.layers.0.self_attn.v_proj.bias",
+                 "encoder.layers.1.layer_norm1.weight", "encoder.layers.1.mlp.fc2.bias", "post_layernorm.bias"],
+                prefix="vision_model.")
 
 
 def clip_contrastive_case() -> None:
@@ -144,23 +150,12 @@ def clip_contrastive_case() -> None:
 def vit_case() -> None:
     from transformers import ViTModel
 
-    folder = FIXTURES / "vit" / "vit_dino_layout"
-    model = ViTModel.from_pretrained(folder).eval()
-    params = by_checkpoint_name(model, folder / "model.safetensors")
-    pixels = load_file(folder / "io.safetensors")["pixel_values"].clone().requires_grad_(True)
-    out = model(pixel_values=pixels)
-    io = {}
-    loss = weighted({"last_hidden_state": out.last_hidden_state, "pooler_output": out.pooler_output}, 24, io)
-    loss.backward()
-    io["loss"] = loss.reshape(1)
-    io["grad.pixel_values"] = pixels.grad
-    record(io, params, ["embeddings.cls_token", "embeddings.position_embeddings",
-                        "embeddings.patch_embeddings.projection.weight",
-                        "encoder.layer.0.attention.attention.query.weight",
-                        "encoder.layer.0.attention.output.dense.bias", "encoder.layer.1.intermediate.dense.weight",
-                        "encoder.layer.1.layernorm_before.weight", "layernorm.bias", "pooler.dense.weight"])
-    write(folder, io)
-
+    vision_case(ViTModel, FIXTURES / "vit" / "vit_dino_layout", 24,
+                ["embeddings.cls_token", "embeddings.position_embeddings",
+                 "embeddings.patch_embeddings.projection.weight",
+                 "encoder.layer.0.attention.attention.query.weight",
+                 "encoder.layer.0.attention.output.dense.bias", "encoder.layer.1.intermediate.dense.weight",
+                 "encoder.layer.1.layernorm_before.weight", "layernorm.bias", "pooler.dense.weight"])
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
