@@ -37,8 +37,10 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CImagingSupport", "CPNG", "CJPEG", "WorkerThreads"], swiftSettings: fastMath),
         // The embedded procedural world: images, captions, subjects.
         .target(name: "ToyWorld", dependencies: ["Imaging"], swiftSettings: fastMath),
+        // The safetensors format: validated memory-mapped reading, Python-identical writing, sharded archives.
+        .target(name: "SafeTensors", dependencies: ["Tensor"], swiftSettings: fastMath),
         // diffusers/transformers-compatible models, safetensors, tokenizer, schedulers. Knows nothing about pipelines.
-        .target(name: "Diffusion", dependencies: ["Tensor", "Imaging"], swiftSettings: fastMath),
+        .target(name: "Diffusion", dependencies: ["Tensor", "SafeTensors", "Imaging"], swiftSettings: fastMath),
         // Declarative pipelines: spec, schema, DAG, cache, executor. Knows nothing about ML.
         .target(
             name: "Pipeline",
@@ -49,24 +51,24 @@ let package = Package(
         .executableTarget(
             name: "dbrun",
             dependencies: [
-                "Pipeline", "DreamBooth", "Diffusion", "Imaging", "Tensor",
+                "Pipeline", "DreamBooth", "Diffusion", "SafeTensors", "Imaging", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // The fuzz targets (one function of bytes per untrusted input) and their driver: libFuzzer's entry point
         // under `make fuzz`, a replayer otherwise. The regression tests replay every crasher through the same code.
-        .target(name: "FuzzHarness", dependencies: ["Pipeline", "DreamBooth", "Diffusion", "Imaging"], path: "Fuzz/Harness"),
+        .target(name: "FuzzHarness", dependencies: ["Pipeline", "DreamBooth", "Diffusion", "SafeTensors", "Imaging"], path: "Fuzz/Harness"),
         .executableTarget(name: "dbrun-fuzz", dependencies: ["FuzzHarness"], path: "Fuzz/Driver"),
 
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "WorkerThreads", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "SafeTensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),
         // Drives the built `dbrun` binary on temporary pipelines.
-        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "SafeTensors", "TestSupport"]),
     ]
 )

@@ -3,6 +3,7 @@ import Diffusion
 import Foundation
 import Imaging
 import Pipeline
+import SafeTensors
 
 /// The inputs dbrun takes from strangers, each as one function of raw bytes: the libFuzzer driver (`dbrun-fuzz`)
 /// calls them, and the regression tests replay every input the fuzzers ever crashed on through the same code.

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Testing
 import Tensor
 @testable import Diffusion

@@ -1,5 +1,6 @@
 import Diffusion
 import Foundation
+import SafeTensors
 import Testing
 import TestSupport
 

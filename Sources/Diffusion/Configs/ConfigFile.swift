@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// What dbrun does with a key of a `config.json` that is not one of its struct's fields.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Tensor
 
 /// The file layouts dbrun writes adapters in (both are read back by `LoRA.load`).

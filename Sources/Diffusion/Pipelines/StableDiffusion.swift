@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Tensor
 
 /// A Stable Diffusion model folder (diffusers layout) put together for sampling: tokenizer and CLIP text encoder,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Diffusion
+import SafeTensors
 import Tensor
 import Foundation
 

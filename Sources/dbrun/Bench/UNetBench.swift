@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diffusion
 import Foundation
+import SafeTensors
 import Tensor
 
 /// `dbrun bench unet`: a UNet2DConditionModel train step (eps-prediction MSE + AdamW, lr 1e-4) and forward

@@ -2,6 +2,7 @@ import ArgumentParser
 import Diffusion
 import Foundation
 import Pipeline
+import SafeTensors
 import Tensor
 
 /// `dbrun model …`: run parts of a diffusers-layout model folder.

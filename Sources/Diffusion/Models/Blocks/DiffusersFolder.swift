@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Tensor
 
 /// Why a model could not be built, loaded or run: names the file, tensor or input at fault.

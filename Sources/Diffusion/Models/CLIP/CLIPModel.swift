@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Tensor
 
 /// What `CLIPModel` returns for a batch of texts and images (transformers' `CLIPOutput`).

@@ -1,3 +1,4 @@
+import SafeTensors
 import Tensor
 
 /// transformers' `CLIPVisionEmbeddings`: a class token, non-overlapping patches by a bias-free convolution, and a

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// The weight files of one transformers model folder: `model.safetensors` (or `model.<variant>.safetensors`), or
 /// the shards its `….safetensors.index.json` lists, with every tensor's file.

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Tensor
 
 /// Reading and writing transformers model folders (`config.json` + `model.safetensors`, or shards listed in

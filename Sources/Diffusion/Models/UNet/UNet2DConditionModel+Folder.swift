@@ -1,3 +1,4 @@
+import SafeTensors
 import Tensor
 
 extension UNet2DConditionModel {

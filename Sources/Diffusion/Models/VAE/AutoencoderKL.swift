@@ -1,3 +1,4 @@
+import SafeTensors
 import Tensor
 
 /// diffusers' `AutoencoderKL` (Stable Diffusion's VAE): images to a diagonal Gaussian over latents and latents

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Tensor
 
 /// transformers' `ViTEmbeddings`: `cls_token` `[1, 1, E]`, `patch_embeddings.projection` (a strided convolution

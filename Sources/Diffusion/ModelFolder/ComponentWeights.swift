@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// Where a component folder of a diffusers model keeps its weights, by the file names diffusers and transformers
 /// write: `diffusion_pytorch_model[.VARIANT].safetensors` (diffusers models), `model[.VARIANT].safetensors`

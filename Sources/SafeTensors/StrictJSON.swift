@@ -4,7 +4,7 @@
 // safetensors header needs both to be errors, and needs a depth limit so a hostile header cannot overflow the stack.
 
 /// A parsed JSON value that keeps object keys in file order and integers exact.
-indirect enum JSONValue {
+package indirect enum JSONValue {
     case null
     case bool(Bool)
     /// An integer that fits in Int64.
@@ -17,7 +17,7 @@ indirect enum JSONValue {
     case object([JSONMember])
 
     /// The value as compact JSON text, for error messages.
-    var jsonText: String {
+    package var jsonText: String {
         switch self {
         case .null: "null"
         case .bool(let b): b ? "true" : "false"
@@ -31,7 +31,7 @@ indirect enum JSONValue {
     }
 
     /// The value of a number (integer or not), nil for other kinds.
-    var numberValue: Double? {
+    package var numberValue: Double? {
         switch self {
         case .integer(let i): Double(i)
         case .number(let text): Double(text)
@@ -40,7 +40,7 @@ indirect enum JSONValue {
     }
 
     /// A short name of the value's kind for error messages.
-    var kindName: String {
+    package var kindName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -53,20 +53,20 @@ indirect enum JSONValue {
 }
 
 /// One `"key": value` pair of an object.
-struct JSONMember {
-    let key: String
-    let value: JSONValue
+package struct JSONMember {
+    package let key: String
+    package let value: JSONValue
 }
 
 /// Why a JSON text was rejected, with the byte offset where it went wrong.
-struct JSONSyntaxError: Error, CustomStringConvertible {
-    let offset: Int
-    let message: String
-    var description: String { "invalid JSON at byte \(offset): \(message)" }
+package struct JSONSyntaxError: Error, CustomStringConvertible {
+    package let offset: Int
+    package let message: String
+    package var description: String { "invalid JSON at byte \(offset): \(message)" }
 }
 
 /// Parses JSON from UTF-8 bytes: RFC 8259 grammar, duplicate keys rejected, nesting limited to `maxDepth`.
-struct StrictJSONParser {
+package struct StrictJSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
     private let maxDepth: Int
@@ -74,7 +74,7 @@ struct StrictJSONParser {
 
     /// Parses one JSON value filling `bytes` (surrounding whitespace allowed). `allowsNonFinite` accepts the
     /// `Infinity`, `-Infinity` and `NaN` that Python's `json` writes.
-    static func parse(
+    package static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = 64, allowsNonFinite: Bool = false
     ) throws(JSONSyntaxError) -> JSONValue {
         var parser = StrictJSONParser(bytes: bytes, maxDepth: maxDepth)
@@ -271,8 +271,8 @@ struct StrictJSONParser {
 
 /// Writes JSON the way serde_json's compact writer does (what the Rust `safetensors` crate emits): no spaces,
 /// non-ASCII kept as UTF-8, only `"`, `\` and control characters escaped.
-enum CompactJSONWriter {
-    static func quoted(_ string: String) -> String {
+package enum CompactJSONWriter {
+    package static func quoted(_ string: String) -> String {
         var out = "\""
         for scalar in string.unicodeScalars {
             switch scalar {

@@ -23,7 +23,7 @@ public final class SafeTensorsFile: @unchecked Sendable {  // immutable after in
     private let dataOffset: Int
 
     /// Extensions of PyTorch's pickle-based formats, which dbrun refuses to load.
-    static let pickleExtensions: Set<String> = ["ckpt", "bin", "pt", "pth", "pkl", "pickle"]
+    public static let pickleExtensions: Set<String> = ["ckpt", "bin", "pt", "pth", "pkl", "pickle"]
 
     /// Opens and validates `path`. Throws for pickle checkpoints with the command that converts them.
     public init(path: String) throws(SafeTensorsError) {
@@ -188,7 +188,7 @@ public final class SafeTensorsFile: @unchecked Sendable {  // immutable after in
         return false
     }
 
-    static func pickleRefusal(_ path: String) -> SafeTensorsError {
+    public static func pickleRefusal(_ path: String) -> SafeTensorsError {
         SafeTensorsError(path: path, """
             this is a PyTorch pickle checkpoint; dbrun never loads pickles, because unpickling can run arbitrary code. \
             Convert it once to safetensors with Python, e.g. for a diffusers model folder: \
