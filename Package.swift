@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "ToyWorld", dependencies: ["Imaging"], swiftSettings: fastMath),
         // The safetensors format: validated memory-mapped reading, Python-identical writing, sharded archives.
         .target(name: "SafeTensors", dependencies: ["Tensor"], swiftSettings: fastMath),
+        // The one training loop: schedule, accumulation, clipping, EMA, checkpoints that resume to the same bytes.
+        .target(name: "Training", dependencies: ["Tensor", "SafeTensors"], swiftSettings: fastMath),
         // diffusers/transformers-compatible models, safetensors, tokenizer, schedulers. Knows nothing about pipelines.
         .target(name: "Diffusion", dependencies: ["Tensor", "SafeTensors", "Imaging"], swiftSettings: fastMath),
         // Declarative pipelines: spec, schema, DAG, cache, executor. Knows nothing about ML.
@@ -63,6 +65,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "WorkerThreads", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensor", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "SafeTensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),

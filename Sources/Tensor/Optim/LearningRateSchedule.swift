@@ -6,6 +6,8 @@ public enum LearningRateSchedule: Sendable, Hashable {
     case constant
     /// Rises linearly from 0 to 1 over `warmupSteps`, then stays at 1 (`constant_with_warmup`).
     case warmup(steps: Int)
+    /// Linear warmup, then a straight line from 1 down to 0 at `totalSteps` (`linear`).
+    case linear(warmupSteps: Int, totalSteps: Int)
     /// Linear warmup, then half a cosine from 1 down to `minFactor` at `totalSteps` (`cosine`).
     case cosine(warmupSteps: Int, totalSteps: Int, minFactor: Float = 0)
 
@@ -16,6 +18,9 @@ public enum LearningRateSchedule: Sendable, Hashable {
             return 1
         case .warmup(let w):
             return w > 0 && step < w ? Float(step) / Float(w) : 1
+        case .linear(let w, let total):
+            if w > 0 && step < w { return Float(step) / Float(w) }
+            return Swift.max(0, Float(total - step) / Float(Swift.max(1, total - w)))
         case .cosine(let w, let total, let floor):
             if w > 0 && step < w { return Float(step) / Float(w) }
             let progress = Double(step - w) / Double(Swift.max(1, total - w))
