@@ -116,6 +116,8 @@ import TestSupport
         #expect(exists(store.resumeFolder(key: key).appendingPathComponent("step-1.txt")))
         #expect(store.record(forKey: key) == nil, "a failed run writes no record")
         #expect(script.seen[0].resuming == false && script.seen[0].files.isEmpty)
+        #expect(try runner(folder, script).plan(Runner.Options())[1].reasons
+                == ["never run (no record for this stage in the cache)", "an unfinished run left its work folder: this run resumes from it"])
 
         script.ending = .succeed
         let second = try runner(folder, script).run(Runner.Options())
@@ -176,6 +178,12 @@ import TestSupport
         let plan = try runner.plan(Runner.Options())
         #expect(plan.map(\.action) == [.upToDate, .upToDate])
         #expect(plan[1].figures["final_loss"] == .double(0.0123))
+        #expect(plan[0].figures["words"] == .int(2))
+
+        // A work folder left for a key that has a record (pulled from elsewhere) goes at the next cache hit.
+        try FileManager.default.createDirectory(at: runner.store.resumeFolder(key: key), withIntermediateDirectories: true)
+        #expect(runner.run(Runner.Options()).outcomes.map(\.outcome) == [.cached, .cached])
+        #expect(!exists(runner.store.resumeFolder(key: key)))
     }
 
     @Test func figuresReadCompactly() {

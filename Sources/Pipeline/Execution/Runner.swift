@@ -108,7 +108,9 @@ public final class Runner: @unchecked Sendable {
                                           figures: record.figures ?? [:]))
             } else {
                 willRun.insert(name)
-                decisions.append(Decision(stage: name, action: .run, reasons: explain(stage, key: key)))
+                let resumable = !((try? FileManager.default.contentsOfDirectory(atPath: store.resumeFolder(key: key.value).path)) ?? []).isEmpty
+                decisions.append(Decision(stage: name, action: .run, reasons: explain(stage, key: key)
+                    + (resumable ? ["an unfinished run left its work folder: this run resumes from it"] : [])))
             }
         }
         return decisions
@@ -254,6 +256,8 @@ public final class Runner: @unchecked Sendable {
             do {
                 let restored = try materialize(record)
                 try store.setLast(key.value, pipeline: spec.name, stage: stage.name)
+                // Work an unfinished run left before the record came from elsewhere (a pull, a teammate) is moot.
+                try? FileSystem.remove(store.resumeFolder(key: key.value))
                 return (record, restored ? .restored : .cached)
             } catch let corrupt as CorruptObject {
                 display.line("\(prefix) \(stage.name): \(corrupt); running the stage again")
