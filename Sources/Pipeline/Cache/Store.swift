@@ -11,7 +11,7 @@ import Glibc
 /// index/PIPELINE/STAGE.json  the key each stage last had, for `status` and `why`
 /// locks/KEY.lock          one per key: a stage never runs twice at once
 /// resume/KEY/             a long stage's work folder (checkpoints), kept when a run fails, is interrupted or
-///                         killed, removed once the key's record is written; never pushed or pulled
+///                         killed, removed once the key's record is written or by `cache gc`; never pushed or pulled
 /// tmp/                    where objects are assembled before their rename
 /// ```
 /// Every write is a rename of a finished temporary file, so a crash leaves at most a stray file in `tmp/`.
