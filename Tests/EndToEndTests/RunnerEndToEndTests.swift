@@ -177,6 +177,36 @@ import TestSupport
         #expect(try ran(folder) == ["train", "report"])
     }
 
+    @Test func figuresACommandReportsAreShownByStatus() throws {
+        let folder = try workspace("""
+        version: 1
+        name: figures
+        stages:
+          train:
+            kind: command
+            cmd: echo model > model.txt && printf 'loss=0.012345\\nsteps=400\\nnote=two words\\n' > "$DBRUN_FIGURES"
+            outs: [model.txt]
+          plain:
+            kind: command
+            cmd: echo plain > plain.txt
+            outs: [plain.txt]
+        """)
+        let run = try dbrun(["p.yaml"], folder)
+        #expect(run.stderr.contains("train: ran in "), "\(run.stderr)")
+        #expect(run.stderr.contains("(loss=0.01235 note=\"two words\" steps=400)"), "\(run.stderr)")
+        let status = try dbrun(["status", "p.yaml"], folder)
+        #expect(status.stdout.contains("train: up to date (loss=0.01235 note=\"two words\" steps=400)\n"), "\(status.stdout)")
+        #expect(status.stdout.contains("plain: up to date\n"), "\(status.stdout)")
+        let json = try dbrun(["status", "--json", "p.yaml"], folder)
+        #expect(json.stdout.contains(#""figures":{"loss":0.012345,"note":"two words","steps":400}"#), "\(json.stdout)")
+        // Each run of a stage appends to its log, opened by a separator line.
+        try dbrun(["run", "--force", "--stage", "train", "p.yaml"], folder)
+        let log = folder.read(".dbrun/logs/figures/train.log") ?? ""
+        #expect(log.components(separatedBy: "run of train, key ").count == 3, "\(log)")
+        let gc = try dbrun(["cache", "gc"], folder)
+        #expect(gc.stdout.contains("0 resume folders (0 B)"), "\(gc.stdout)")
+    }
+
     @Test func corruptObjectIsDetectedAndRebuilt() throws {
         let folder = try workspace()
         try dbrun(["p.yaml"], folder)

@@ -3,6 +3,9 @@ import Foundation
 /// What a finished stage leaves in the store, written last and by atomic rename: a stage without a record is not
 /// cached, whatever files exist.
 public struct StageRecord: Codable, Sendable {
+    /// Bumped when a field changes meaning or a reader must understand a new one. Optional fields that older
+    /// readers may ignore (`run.kernel`, `figures`) do not bump it: records written before them decode with nil,
+    /// and an older dbrun reads newer records without them.
     public static let currentFormat = 1
 
     public var format: Int
@@ -15,6 +18,9 @@ public struct StageRecord: Codable, Sendable {
     public var stage: String
     public var outputs: [String: OutputRecord]
     public var run: RunInfo
+    /// What the kind reported about its run (`StageJob.report(figure:_:)`: final loss, steps, images/s…), shown by
+    /// `dbrun status`. Not part of the key; nil when it reported none, and in records made before figures existed.
+    public var figures: [String: PlainValue]?
 
     public struct OutputRecord: Codable, Sendable, Equatable {
         public enum Kind: String, Codable, Sendable { case value, file, folder }

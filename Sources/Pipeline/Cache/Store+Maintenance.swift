@@ -49,11 +49,18 @@ extension Store {
     public struct CollectReport: Sendable {
         public var records = 0
         public var objects = 0
+        /// The bytes of the objects removed.
         public var bytes: Int64 = 0
+        /// Resume folders removed (work that failed, interrupted or killed runs left for a rerun), and their bytes.
+        public var resumeFolders = 0
+        public var resumeBytes: Int64 = 0
+        /// Resume folders kept because another process holds their key's lock.
+        public var resumeFoldersInUse = 0
     }
 
-    /// Keeps the record each stage of each pipeline last had and the objects they need; removes the rest, and
-    /// leftovers of interrupted writes. Holds the maintenance lock, so no run is writing meanwhile.
+    /// Keeps the record each stage of each pipeline last had and the objects they need; removes the rest, the
+    /// resume folders of unfinished runs (so a rerun of such a stage starts afresh), and leftovers of interrupted
+    /// writes. Holds the maintenance lock, so no run is writing meanwhile.
     public func collectGarbage() throws -> CollectReport {
         var report = CollectReport()
         let lock = try maintenanceLock(.exclusive)
@@ -84,8 +91,44 @@ extension Store {
             report.objects += 1
         }
         try FileSystem.remove(tmp)
-        try FileSystem.remove(locks)  // no run holds a stage lock while we hold the maintenance lock exclusively
+        try sweepResumeFoldersAndLocks(&report)
         return report
+    }
+
+    /// Removes every resume folder and lock file whose key no process holds. Runs take the maintenance lock shared
+    /// before any key's lock, so while gc holds it exclusively that is all of them; trying each key's lock first
+    /// still keeps the work folder of a process that locked a key without it (an older dbrun, a tool) from being
+    /// deleted under its feet. A key's files are removed while gc holds its lock.
+    private func sweepResumeFoldersAndLocks(_ report: inout CollectReport) throws {
+        let manager = FileManager.default
+        var held = Set<String>()
+        for key in ((try? manager.contentsOfDirectory(atPath: resume.path)) ?? []).sorted() {
+            let folder = resumeFolder(key: key)
+            guard let lock = StoreLock(tryLocking: lockURL(key: key)) else {
+                held.insert(key)
+                report.resumeFoldersInUse += 1
+                continue
+            }
+            let bytes = ((try? FileSystem.filesUnder(folder)) ?? []).reduce(Int64(0)) {
+                $0 + (FileSystem.stat(folder.appendingPathComponent($1).path)?.size ?? 0)
+            }
+            try FileSystem.remove(folder)
+            withExtendedLifetime(lock) {}
+            report.resumeFolders += 1
+            report.resumeBytes += bytes
+        }
+        if held.isEmpty { try FileSystem.remove(resume) }
+
+        // locks/KEY.lock and locks/KEY.command (a command's pid), grouped by key.
+        let names = (try? manager.contentsOfDirectory(atPath: locks.path)) ?? []
+        let byKey = Dictionary(grouping: names) { name in name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name }
+        for (key, files) in byKey where !held.contains(key) {
+            let lock = files.contains("\(key).lock") ? StoreLock(tryLocking: lockURL(key: key)) : nil
+            if files.contains("\(key).lock") && lock == nil { held.insert(key); continue }
+            for file in files { try FileSystem.remove(locks.appendingPathComponent(file)) }
+            withExtendedLifetime(lock) {}
+        }
+        if held.isEmpty { try FileSystem.remove(locks) }
     }
 
     /// Every problem in the store: objects whose bytes do not match their names, records that name missing objects.

@@ -10,6 +10,8 @@ import Glibc
 /// records/ab/abcd….json   one per stage run, named by its key; written last, by rename
 /// index/PIPELINE/STAGE.json  the key each stage last had, for `status` and `why`
 /// locks/KEY.lock          one per key: a stage never runs twice at once
+/// resume/KEY/             a long stage's work folder (checkpoints), kept when a run fails, is interrupted or
+///                         killed, removed once the key's record is written or by `cache gc`; never pushed or pulled
 /// tmp/                    where objects are assembled before their rename
 /// ```
 /// Every write is a rename of a finished temporary file, so a crash leaves at most a stray file in `tmp/`.
@@ -24,6 +26,7 @@ public final class Store: @unchecked Sendable {
     var records: URL { root.appendingPathComponent("records") }
     var index: URL { root.appendingPathComponent("index") }
     var locks: URL { root.appendingPathComponent("locks") }
+    var resume: URL { root.appendingPathComponent("resume") }
     var tmp: URL { root.appendingPathComponent("tmp") }
 
     // MARK: - Objects
@@ -178,7 +181,15 @@ public final class Store: @unchecked Sendable {
 
     /// Held for a stage's whole check-run-publish, so two processes never run the same stage at once.
     func lock(key: String, waiting: () -> Void) throws -> StoreLock {
-        try StoreLock(locks.appendingPathComponent("\(key).lock"), waiting: waiting)
+        try StoreLock(lockURL(key: key), waiting: waiting)
+    }
+
+    func lockURL(key: String) -> URL { locks.appendingPathComponent("\(key).lock") }
+
+    /// The work folder a stage with `key` resumes from (see `StageJob.resumeFolder`). Only touched under the key's
+    /// lock; not created here.
+    public func resumeFolder(key: String) -> URL {
+        resume.appendingPathComponent(key, isDirectory: true)
     }
 
     /// The record of a command running for `key` (beside the key's lock).

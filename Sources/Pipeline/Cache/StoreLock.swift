@@ -31,9 +31,11 @@ final class StoreLock {
         }
     }
 
-    /// Tries once; nil if another process holds it.
+    /// Tries once, creating the lock file if needed; nil if another process (or another open of it in this one)
+    /// holds it, or it cannot be opened.
     init?(tryLocking url: URL) {
-        fd = open(url.path, O_RDWR | O_CLOEXEC)
+        try? FileSystem.createDirectory(url.deletingLastPathComponent())
+        fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return nil }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Runs with `/bin/sh -c` in the pipeline's folder. Outs are removed before it runs, must exist after it succeeds,
 /// are then stored in the cache and restored in place on a later hit. `params` enter the key and the environment
-/// as `DBRUN_PARAM_<NAME>`. References in `cmd` are substituted shell-quoted.
+/// as `DBRUN_PARAM_<NAME>`. References in `cmd` are substituted shell-quoted. A command may write `name=value` lines
+/// to the file `$DBRUN_FIGURES`: they become the stage's figures (shown by `dbrun status`, not keyed).
 public struct CommandKind: StageKind {
     public let name = "command"
     public let version = 1
@@ -57,6 +58,8 @@ public struct CommandKind: StageKind {
         for entry in body["params"]?.entries ?? [] {
             environment["DBRUN_PARAM_\(entry.key.uppercased())"] = entry.value.plain.interpolated
         }
+        let figures = job.scratch.appendingPathComponent("figures.txt")
+        environment[Self.figuresVariable] = figures.path
         let command = job.render(body["cmd"]!, quote: Subprocess.shellQuote)
         job.progress.line("$ \(command)")
         let status = try Subprocess.shell(command, in: job.pipeline.workspace, environment: environment,
@@ -74,7 +77,36 @@ public struct CommandKind: StageKind {
                                            hint: "fix the command or the outs list")
             }
         }
+        if let text = try? String(contentsOf: figures, encoding: .utf8) {
+            for (name, value) in Self.figures(in: text, problem: { job.progress.line("warning: $\(Self.figuresVariable): \($0)") }) {
+                job.report(figure: name, value)
+            }
+        }
         return [:]
+    }
+
+    /// The file a command may write its figures to, one `name=value` per line.
+    static let figuresVariable = "DBRUN_FIGURES"
+
+    /// `name=value` lines: integers and numbers as such, anything else as text; blank lines and `#` comments are
+    /// skipped, other lines without a name and `=` are reported through `problem` and skipped (a figure is not worth
+    /// failing a finished stage for).
+    static func figures(in text: String, problem: (String) -> Void) -> [(String, PlainValue)] {
+        var found: [(String, PlainValue)] = []
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "="),
+                  case let name = line[..<equals].trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+                problem("line \(number + 1) is not name=value: \(line)")
+                continue
+            }
+            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if let int = Int(value) { found.append((name, .int(int))) }
+            else if let double = Double(value), double.isFinite { found.append((name, .double(double))) }
+            else { found.append((name, .string(value))) }
+        }
+        return found
     }
 
     /// Why an out path is not allowed, or nil: it must stay inside the pipeline's folder, also through symlinks.

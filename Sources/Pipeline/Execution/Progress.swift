@@ -60,7 +60,18 @@ public final class ProgressDisplay: @unchecked Sendable {
     }
 }
 
-/// A running stage's handle on the display and its log: what kinds call to report steps and metrics.
+/// A running stage's handle on the display and its log (`.dbrun/logs/PIPELINE/STAGE.log`): what kinds call to
+/// report progress. Which to use:
+/// - `line(_:)` for a line that stays (a command's output, "loaded checkpoint at step 1200"): shown and logged.
+/// - `step(_:of:metrics:unit:itemsPerStep:)` in a loop: the status line `[i/n] stage  step 120/400  loss 0.1234
+///   3.1 img/s  ETA 1:30`, which dbrun computes the rate and ETA for; every call is logged, the terminal shows the
+///   latest, plain output (CI, a pipe) prints one every few seconds.
+/// - `resume(fromStep:)` once, before the first `step`, when a run continues from a checkpoint: the rate and ETA
+///   then count only this run's steps.
+/// - `status(_:)` for a status line the kind composes itself (dbrun puts `[i/n] stage` in front).
+///
+/// The log is appended to, never truncated: each run starts with a `====` line (time, key, whether it resumes) and
+/// ends with one (finished, failed or interrupted), so a stage resumed three times keeps all four runs' lines.
 public final class StageProgress: @unchecked Sendable {
     private let display: ProgressDisplay
     private let prefix: String
@@ -69,6 +80,7 @@ public final class StageProgress: @unchecked Sendable {
     private let started = Date()
     private let lock = NSLock()
     private var reportedStep = false
+    private var baseline: (step: Int, time: Date)?
     private var ticker: DispatchSourceTimer?
 
     init(display: ProgressDisplay, prefix: String, stage: String, logURL: URL?) {
@@ -77,8 +89,8 @@ public final class StageProgress: @unchecked Sendable {
         self.stage = stage
         if let logURL {
             try? FileSystem.createDirectory(logURL.deletingLastPathComponent())
-            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-            log = FileHandle(forWritingAtPath: logURL.path)
+            let fd = open(logURL.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            log = fd >= 0 ? FileHandle(fileDescriptor: fd, closeOnDealloc: true) : nil
         } else {
             log = nil
         }
@@ -86,8 +98,22 @@ public final class StageProgress: @unchecked Sendable {
 
     deinit {
         ticker?.cancel()
-        try? log?.close()
     }
+
+    /// The line that opens a run in the log, after a blank line if earlier runs wrote there.
+    func logRunStart(key: String, resuming: Bool) {
+        let hasEarlierRuns = log.map { lseek($0.fileDescriptor, 0, SEEK_END) > 0 } ?? false
+        let header = "==== \(Self.timestamp()) run of \(stage), key \(key.prefix(12))"
+            + (resuming ? ", resuming from an earlier run's work folder" : "")
+        writeLog(hasEarlierRuns ? "\n" + header : header)
+    }
+
+    /// The line that closes a run in the log: `finished in 12.3s`, `failed: …`, `interrupted; …`.
+    func logRunEnd(_ text: String) {
+        writeLog("==== \(Self.timestamp()) \(text)")
+    }
+
+    static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
 
     /// On a terminal, shows the elapsed time once a second until the stage reports steps of its own, so a long
     /// command never looks frozen.
@@ -120,21 +146,40 @@ public final class StageProgress: @unchecked Sendable {
         writeLog(text)
     }
 
+    /// Says that steps up to `step` were done by an earlier run (the kind loaded a checkpoint): from now on the rate
+    /// and ETA of `step(_:of:)` count only the steps this run does, from this moment.
+    public func resume(fromStep step: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        baseline = (step, Date())
+    }
+
     /// Step `step` of `total` done, with metrics such as `loss`; rate and ETA follow from the elapsed time.
     /// `unit` names what a step processes, for the rate (e.g. "img" for images/s).
     public func step(_ step: Int, of total: Int, metrics: KeyValuePairs<String, Double> = [:], unit: String = "step",
                      itemsPerStep: Int = 1) {
-        let elapsed = Date().timeIntervalSince(started)
-        let rate = elapsed > 0 ? Double(step * itemsPerStep) / elapsed : 0
-        let eta = step > 0 ? elapsed / Double(step) * Double(total - step) : 0
-        var text = "\(prefix) \(stage)  step \(step)/\(total)"
+        lock.lock()
+        let (firstStep, since) = baseline ?? (0, started)
+        lock.unlock()
+        let elapsed = Date().timeIntervalSince(since)
+        let done = step - firstStep
+        let rate = elapsed > 0 ? Double(done * itemsPerStep) / elapsed : 0
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - step) : 0
+        var text = "step \(step)/\(total)"
         for (name, value) in metrics { text += "  \(name) \(Self.format(value))" }
         text += String(format: "  %.1f %@/s  ETA %@", rate, unit, Self.duration(eta))
+        status(text)
+    }
+
+    /// Replaces the stage's status line with `text` (after `[i/n] stage`), composed by the kind, and logs it
+    /// unless `log` is false. The terminal shows the latest; plain output prints one every few seconds.
+    public func status(_ text: String, log: Bool = true) {
+        let line = "\(prefix) \(stage)  \(text)"
         lock.lock()
         reportedStep = true
         lock.unlock()
-        display.update(stage: stage, text)
-        writeLog(text)
+        display.update(stage: stage, line)
+        if log { writeLog(line) }
     }
 
     private func writeLog(_ text: String) {
@@ -143,7 +188,8 @@ public final class StageProgress: @unchecked Sendable {
         log?.write(Data((text + "\n").utf8))
     }
 
-    static func format(_ x: Double) -> String {
+    /// A metric as the status line shows it: 4 decimals, or scientific notation when very small or large.
+    public static func format(_ x: Double) -> String {
         abs(x) >= 1e-3 && abs(x) < 1e4 ? String(format: "%.4f", x) : String(format: "%.3e", x)
     }
 

@@ -77,6 +77,8 @@ public final class Runner: @unchecked Sendable {
         public var stage: String
         public var action: Action
         public var reasons: [String]
+        /// The figures in the cached record (up to date, restore); empty when it has none or the stage will run.
+        public var figures: [String: PlainValue] = [:]
     }
 
     /// Decides every stage of the run without changing anything.
@@ -102,10 +104,13 @@ public final class Runner: @unchecked Sendable {
                 records[name] = record
                 let stale = outputsNeedingRestore(record)
                 decisions.append(Decision(stage: name, action: stale.isEmpty ? .upToDate : .restore,
-                                          reasons: stale.map { "\($0) is missing or modified in the workspace" }))
+                                          reasons: stale.map { "\($0) is missing or modified in the workspace" },
+                                          figures: record.figures ?? [:]))
             } else {
                 willRun.insert(name)
-                decisions.append(Decision(stage: name, action: .run, reasons: explain(stage, key: key)))
+                let resumable = !((try? FileManager.default.contentsOfDirectory(atPath: store.resumeFolder(key: key.value).path)) ?? []).isEmpty
+                decisions.append(Decision(stage: name, action: .run, reasons: explain(stage, key: key)
+                    + (resumable ? ["an unfinished run left its work folder: this run resumes from it"] : [])))
             }
         }
         return decisions
@@ -202,17 +207,26 @@ public final class Runner: @unchecked Sendable {
                 outcomes.append((name, outcome))
                 display.clearStatus()
                 let seconds = Date().timeIntervalSince(started)
-                display.line("\(prefix) \(name): \(Self.describe(outcome))\(outcome == .ran ? String(format: " in %.1fs", seconds) : "")")
+                var text = "\(prefix) \(name): \(Self.describe(outcome))"
+                if outcome == .ran {
+                    text += String(format: " in %.1fs", seconds)
+                    if let figures = record.figures, !figures.isEmpty { text += " (\(StageRecord.describe(figures: figures)))" }
+                }
+                display.line(text)
             } catch {
                 display.clearStatus()
-                // Stages built on Swift concurrency's cancellation (the samplers) stop with CancellationError.
-                let interrupted = (error as? PipelineError)?.category == .interrupted || error is CancellationError
+                let interrupted = Self.isInterruption(error)
                 outcomes.append((name, interrupted ? .interrupted : .failed))
                 display.line("\(prefix) \(name): \(interrupted ? "interrupted; no record was written" : "failed")")
                 failure = interrupted ? PipelineError.interrupted : error
             }
         }
         return Summary(outcomes: outcomes, error: failure)
+    }
+
+    /// Ctrl-C, and stages built on Swift concurrency's cancellation (the samplers), which stop with CancellationError.
+    static func isInterruption(_ error: Error) -> Bool {
+        (error as? PipelineError)?.category == .interrupted || error is CancellationError
     }
 
     static func describe(_ outcome: Outcome) -> String {
@@ -242,6 +256,8 @@ public final class Runner: @unchecked Sendable {
             do {
                 let restored = try materialize(record)
                 try store.setLast(key.value, pipeline: spec.name, stage: stage.name)
+                // Work an unfinished run left before the record came from elsewhere (a pull, a teammate) is moot.
+                try? FileSystem.remove(store.resumeFolder(key: key.value))
                 return (record, restored ? .restored : .cached)
             } catch let corrupt as CorruptObject {
                 display.line("\(prefix) \(stage.name): \(corrupt); running the stage again")
@@ -288,19 +304,44 @@ public final class Runner: @unchecked Sendable {
         for ref in stage.references {
             upstreamValues[ref] = records[ref.stage]?.outputs[ref.output]?.referenceValue ?? .null
         }
+        // An earlier run of this key that failed, was interrupted or killed may have left checkpoints here.
+        let resumeFolder = store.resumeFolder(key: key.value)
+        let resuming = !((try? FileManager.default.contentsOfDirectory(atPath: resumeFolder.path)) ?? []).isEmpty
         let progress = StageProgress(display: display, prefix: prefix, stage: stage.name,
                                      logURL: workspace.logFile(stage: stage.name))
-        let job = StageJob(stage: stage, pipeline: spec, scratch: scratch, seed: spec.seed, threads: options.threads,
-                           progress: progress, upstreamValues: upstreamValues, outputURLs: outputURLs,
+        progress.logRunStart(key: key.value, resuming: resuming)
+        if resuming { display.line("\(prefix) \(stage.name): resuming from an earlier run's work folder") }
+        let job = StageJob(stage: stage, pipeline: spec, key: key.value, scratch: scratch, resumeFolder: resumeFolder,
+                           isResuming: resuming, seed: spec.seed, threads: options.threads, progress: progress,
+                           upstreamValues: upstreamValues, outputURLs: outputURLs,
                            leftover: store.leftoverCommand(key: key.value))
-        try storeInputManifests(stage)
         let started = Date()
         progress.startElapsedTicker()
         defer { progress.finish() }
-        let values = try kind.run(job)
-        try job.checkCancellation()
+        do {
+            try storeInputManifests(stage)
+            let values = try kind.run(job)
+            try job.checkCancellation()
+            let record = try storeAndPublish(stage, key: key, job: job, values: values, declarations: declarations,
+                                             outputURLs: outputURLs, started: started, options: options)
+            // Only now is the work folder's content no longer needed: the record stands for the result.
+            try? FileSystem.remove(resumeFolder)
+            var end = String(format: "finished in %.1fs", Date().timeIntervalSince(started))
+            if let figures = record.figures { end += " (\(StageRecord.describe(figures: figures)))" }
+            progress.logRunEnd(end)
+            return record
+        } catch {
+            let kept = FileSystem.exists(resumeFolder.path) ? "; its work folder is kept for a rerun" : ""
+            let reason = (error as? PipelineError)?.message ?? "\(error)"
+            progress.logRunEnd(Self.isInterruption(error) ? "interrupted\(kept)" : "failed: \(reason)\(kept)")
+            throw error
+        }
+    }
 
-        // Store every output, then write the record, then publish: a crash before the record leaves no cache entry.
+    /// Stores every output, then writes the record, then publishes: a crash before the record leaves no cache entry.
+    private func storeAndPublish(_ stage: StageSpec, key: CacheKey, job: StageJob, values: [String: PlainValue],
+                                 declarations: [OutputDeclaration], outputURLs: [String: URL], started: Date,
+                                 options: Options) throws -> StageRecord {
         var outputs: [String: StageRecord.OutputRecord] = [:]
         var publications: [(from: URL, to: URL, hash: ContentHash, manifest: FolderManifest?)] = []
         for declaration in declarations {
@@ -329,7 +370,8 @@ public final class Runner: @unchecked Sendable {
             format: StageRecord.currentFormat, key: key.value, parts: key.parts, pipeline: spec.name, stage: stage.name,
             outputs: outputs,
             run: .init(finishedAt: formatter.string(from: Date()), seconds: Date().timeIntervalSince(started),
-                       threads: options.threads, kernel: options.kernel, dbrunVersion: version))
+                       threads: options.threads, kernel: options.kernel, dbrunVersion: version),
+            figures: job.figures.isEmpty ? nil : job.figures)
         try store.write(record)
         try store.setLast(key.value, pipeline: spec.name, stage: stage.name)
         for publication in publications {

@@ -1,31 +1,69 @@
 import Foundation
 
-/// Everything a kind needs to run one stage: resolved references, where to write, progress and cancellation.
+/// Everything a kind needs to run one stage: resolved references, where to write, progress and cancellation, a
+/// work folder that survives an unfinished run, and the figures to keep with the result.
 public final class StageJob: @unchecked Sendable {
     public let stage: StageSpec
     public let pipeline: PipelineSpec
+    /// The stage's cache key (64 hex digits): what its record is filed under.
+    public let key: String
     /// A private, empty folder for this run only; removed afterwards. Published outputs are written inside it.
     public let scratch: URL
     public let seed: Int
     /// The thread count the run uses (recorded with the result, not keyed).
     public let threads: Int
     public let progress: StageProgress
+    /// Whether the resume folder held files from an earlier run of this key when this run started: the kind
+    /// should look there for a checkpoint.
+    public let isResuming: Bool
+    private let resumeURL: URL
     private let upstreamValues: [Reference: PlainValue]
     private let outputURLs: [String: URL]
     /// Where a command this stage starts is written down, so a later dbrun can stop it if this one is killed.
     let leftover: LeftoverCommand
+    private let lock = NSLock()
+    private var reported: [String: PlainValue] = [:]
 
-    init(stage: StageSpec, pipeline: PipelineSpec, scratch: URL, seed: Int, threads: Int, progress: StageProgress,
-         upstreamValues: [Reference: PlainValue], outputURLs: [String: URL], leftover: LeftoverCommand) {
+    init(stage: StageSpec, pipeline: PipelineSpec, key: String, scratch: URL, resumeFolder: URL, isResuming: Bool,
+         seed: Int, threads: Int, progress: StageProgress, upstreamValues: [Reference: PlainValue],
+         outputURLs: [String: URL], leftover: LeftoverCommand) {
         self.stage = stage
         self.pipeline = pipeline
+        self.key = key
         self.scratch = scratch
+        self.resumeURL = resumeFolder
+        self.isResuming = isResuming
         self.seed = seed
         self.threads = threads
         self.progress = progress
         self.upstreamValues = upstreamValues
         self.outputURLs = outputURLs
         self.leftover = leftover
+    }
+
+    /// A work folder for checkpoints and partial work: `STORE/resume/KEY/`, created on first use. Unlike `scratch`
+    /// it survives a run that fails, is interrupted or killed, so a rerun with the same key finds what this run
+    /// left (see `isResuming`); dbrun removes it once the stage's record is written, and `dbrun cache gc` sweeps
+    /// abandoned ones. It is never pushed or pulled. Only this run touches it while it runs (the key's lock).
+    /// Write files there atomically (a temporary name, then a rename): a kill can come at any moment.
+    public var resumeFolder: URL {
+        try? FileSystem.createDirectory(resumeURL)
+        return resumeURL
+    }
+
+    /// Keeps a figure about the run (final loss, steps, images/s…) in the stage's record, shown by `dbrun status`.
+    /// Reporting a name again replaces its value. Figures are not part of the key, and a failed run keeps none.
+    public func report(figure name: String, _ value: PlainValue) {
+        lock.lock()
+        defer { lock.unlock() }
+        reported[name] = value
+    }
+
+    /// The figures reported so far.
+    public var figures: [String: PlainValue] {
+        lock.lock()
+        defer { lock.unlock() }
+        return reported
     }
 
     /// The value of `${stage.output}`: a value output as it is, a file or folder as its path relative to the

@@ -17,6 +17,7 @@ public struct Workspace: Sendable {
     public var stateFile: URL { dbrunFolder.appendingPathComponent("state.json") }
     public var scratchFolder: URL { dbrunFolder.appendingPathComponent("scratch") }
 
+    /// The stage's log, appended to by every run of the stage (see `StageProgress`).
     public func logFile(stage: String) -> URL {
         dbrunFolder.appendingPathComponent("logs").appendingPathComponent(pipelineName).appendingPathComponent("\(stage).log")
     }

@@ -74,7 +74,7 @@ extension PipelineSchema {
         "description": { "type": "string" },
         "needs": { "$ref": "#/$defs/needs" },
         "cmd": {
-          "description": "The command line, run by /bin/sh -c. References are substituted shell-quoted.",
+          "description": "The command line, run by /bin/sh -c. References are substituted shell-quoted. It may write name=value lines to the file named by $DBRUN_FIGURES: the stage's figures, kept in its record (not its key) and shown by dbrun status.",
           "type": "string",
           "minLength": 1
         },

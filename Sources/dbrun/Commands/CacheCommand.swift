@@ -48,12 +48,16 @@ struct CacheCommand: ParsableCommand {
     struct GC: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc",
-            abstract: "Remove records no stage points to any more, and the objects only they used.")
+            abstract: "Remove records no stage points to any more, the objects only they used, and the work folders unfinished runs left.",
+            discussion: "A stage that failed or was interrupted keeps its checkpoints in resume/KEY/ for a rerun; gc removes them, so such a stage starts afresh. Folders whose key a running dbrun holds are kept.")
         @OptionGroup var local: StoreOption
 
         func run() throws {
             let report = try local.store.collectGarbage()
-            print("removed \(report.records) records, \(report.objects) objects (\(Bytes.format(report.bytes)))")
+            var text = "removed \(report.records) records, \(report.objects) objects (\(Bytes.format(report.bytes))), "
+                + "\(report.resumeFolders) resume folders (\(Bytes.format(report.resumeBytes)))"
+            if report.resumeFoldersInUse > 0 { text += "; kept \(report.resumeFoldersInUse) in use by a running stage" }
+            print(text)
         }
     }
 

@@ -15,7 +15,7 @@ struct StatusCommand: ParsableCommand {
         if json {
             let rows: [PlainValue] = decisions.map {
                 .object(["stage": .string($0.stage), "action": .string($0.action.rawValue),
-                         "reasons": .array($0.reasons.map { .string($0) })])
+                         "reasons": .array($0.reasons.map { .string($0) }), "figures": .object($0.figures)])
             }
             print(PlainValue.array(rows).canonicalJSON)
             return

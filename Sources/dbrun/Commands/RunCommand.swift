@@ -73,6 +73,7 @@ enum PlanPrinter {
         case .run: verb = "run"
         }
         var text = "\(decision.stage): \(verb)"
+        if !decision.figures.isEmpty { text += " (\(StageRecord.describe(figures: decision.figures)))" }
         if !decision.reasons.isEmpty {
             text += decision.reasons.count == 1 ? " — \(decision.reasons[0])"
                                                 : decision.reasons.map { "\n    \($0)" }.joined()
