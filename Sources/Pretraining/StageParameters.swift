@@ -1,0 +1,91 @@
+import Foundation
+import Pipeline
+
+/// Typed reading of a stage's `with:` mapping. The schema has already checked types and ranges; these accessors
+/// still name the field and its location when a value is wrong, because kinds also run on specs built in code.
+struct StageParameters {
+    let stage: StageSpec
+    let with: SpecNode
+
+    init(_ stage: StageSpec) {
+        self.stage = stage
+        with = stage.with
+    }
+
+    func node(_ key: String) -> SpecNode? { with[key] }
+
+    private func wrong(_ key: String, _ expected: String) -> PipelineError {
+        .invalid(at: node(key)?.location ?? stage.location, "stage '\(stage.name)': '\(key)' must be \(expected)")
+    }
+
+    func int(_ key: String, default value: Int) throws -> Int {
+        guard let n = node(key) else { return value }
+        guard let i = n.int else { throw wrong(key, "an integer") }
+        return i
+    }
+
+    func double(_ key: String, default value: Double) throws -> Double {
+        guard let n = node(key) else { return value }
+        guard let d = n.number else { throw wrong(key, "a number") }
+        return d
+    }
+
+    func float(_ key: String, default value: Float) throws -> Float { Float(try double(key, default: Double(value))) }
+
+    func optionalDouble(_ key: String) throws -> Double? {
+        guard let n = node(key), n.plain != .null else { return nil }
+        guard let d = n.number else { throw wrong(key, "a number") }
+        return d
+    }
+
+    func bool(_ key: String, default value: Bool) throws -> Bool {
+        guard let n = node(key) else { return value }
+        guard let b = n.bool else { throw wrong(key, "true or false") }
+        return b
+    }
+
+    func string(_ key: String, default value: String) throws -> String {
+        guard let n = node(key) else { return value }
+        guard let s = n.string else { throw wrong(key, "a string") }
+        return s
+    }
+
+    /// A mapping given in diffusers'/transformers' own config.json keys, as JSON, for the model's config decoder.
+    func configJSON(_ key: String) throws -> Data {
+        guard let n = node(key) else { return Data("{}".utf8) }
+        guard n.entries != nil else { throw wrong(key, "a mapping of config.json keys") }
+        return Data(n.plain.canonicalJSON.utf8)
+    }
+
+    /// Decodes a model config from `key`, naming the stage's field when the config is refused.
+    func config<C: ModelConfigDecodable>(_ key: String, as type: C.Type) throws -> C {
+        do {
+            return try C.decodeConfig(try configJSON(key))
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError.invalid(at: node(key)?.location ?? stage.location, "stage '\(stage.name)': \(key): \(error)")
+        }
+    }
+
+    /// A path parameter with its references resolved, as a file URL.
+    func path(_ key: String, in job: StageJob) throws -> URL {
+        guard let n = node(key) else {
+            throw PipelineError.invalid(at: stage.location, "stage '\(stage.name)' needs '\(key)'")
+        }
+        return job.pipeline.resolve(job.render(n))
+    }
+
+    /// The workspace paths among `keys` that enter the key by content (those with references are upstream outputs).
+    func inputPaths(_ keys: [String]) -> [String] {
+        keys.compactMap { key in
+            guard let n = node(key), let s = n.string, Template(s, at: n.location).references.isEmpty else { return nil }
+            return s
+        }
+    }
+}
+
+/// A config type the training kinds can build from JSON (the Diffusion configs, through their strict decoder).
+protocol ModelConfigDecodable {
+    static func decodeConfig(_ data: Data) throws -> Self
+}
