@@ -60,13 +60,16 @@ let package = Package(
         .executableTarget(name: "dbrun-fuzz", dependencies: ["FuzzHarness"], path: "Fuzz/Driver"),
 
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        // Tiny random model folders, written by dbrun's own classes, for the Diffusion and end-to-end tests.
+        .target(name: "DiffusionTestSupport", dependencies: ["Diffusion"], path: "Tests/DiffusionTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "WorkerThreads", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport", "DiffusionTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),
         // Drives the built `dbrun` binary on temporary pipelines.
-        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "TestSupport", "DiffusionTestSupport"]),
     ]
 )
