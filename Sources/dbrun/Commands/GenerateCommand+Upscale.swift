@@ -31,12 +31,12 @@ struct UpscaleOptions: ParsableArguments {
 
     /// The upscaling of the base images (N×3×H×W in [0, 1]) with the base's prompt.
     func request(_ images: Tensor, prompt: String, negativePrompt: String?, seeds: [UInt64],
-                 given: GivenNoiseOptions) throws -> UpscaleRequest {
+                 given: GivenNoiseOptions.Tensors) -> UpscaleRequest {
         var request = UpscaleRequest(images: images * 2 - 1, prompts: [prompt], negativePrompts: negativePrompt.map { [$0] },
                                      seeds: seeds.map(Self.seed), steps: steps, guidanceScale: guidance,
                                      noiseLevel: noiseLevel)
-        request.lowResNoise = try given.lowResNoise.map { try GivenNoiseOptions.tensor("noise", in: $0) }
-        request.initialNoise = try given.upscaleInitialNoise.map { try GivenNoiseOptions.tensor("latents", in: $0) }
+        request.lowResNoise = given.lowResNoise
+        request.initialNoise = given.upscaleInitialNoise
         return request
     }
 
@@ -64,6 +64,17 @@ struct GivenNoiseOptions: ParsableArguments {
             help: ArgumentHelp("Also write the images in [0, 1] before 8-bit rounding: tensor `images` (the output) and, when upscaling, `lowres`.",
                                valueName: "FILE.safetensors", visibility: .hidden))
     var outputTensor: String?
+
+    /// The given tensors, read before anything runs so that a bad file fails at once.
+    struct Tensors {
+        var initialNoise, lowResNoise, upscaleInitialNoise: Tensor?
+    }
+
+    func load() throws -> Tensors {
+        Tensors(initialNoise: try initialNoise.map { try Self.tensor("latents", in: $0) },
+                lowResNoise: try lowResNoise.map { try Self.tensor("noise", in: $0) },
+                upscaleInitialNoise: try upscaleInitialNoise.map { try Self.tensor("latents", in: $0) })
+    }
 
     /// One named tensor of a safetensors file; a missing file or tensor is invalid input naming it.
     static func tensor(_ name: String, in path: String) throws -> Tensor {

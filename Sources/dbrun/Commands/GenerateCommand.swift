@@ -51,28 +51,29 @@ struct GenerateCommand: ParsableCommand {
         guard side % sizeStep == 0 else { throw PipelineError.invalid("--size \(side) must divide by \(sizeStep)") }
         if let upscaler { try upscale.check(upscaler, side: side) }
 
+        let noise = try given.load()
         let seeds = (0..<UInt64(count)).map { seed &+ $0 }
         var request = TextToImageRequest(
             prompts: [prompt], negativePrompts: negativePrompt.map { [$0] }, seeds: seeds, steps: steps,
             guidanceScale: guidance, latentHeight: side / sd.vaeScale, latentWidth: side / sd.vaeScale)
-        request.initialNoise = try given.initialNoise.map { try GivenNoiseOptions.tensor("latents", in: $0) }
+        request.initialNoise = noise.initialNoise
 
         let display = ProgressDisplay()
         let started = Date()
         let base = try Self.sample("generate", display: display) { try sd.textToImage.generate(request, control: $0) }
-        var tensors = ["lowres": base.images!]
-        var images = Image.images(from: base.images!)
+        var output = base.images!
+        var tensors: [String: Tensor] = [:]
         if let upscaler {
             let upscaled = try Self.sample("upscale", display: display) { control in
-                try upscaler.upscaler.upscale(try upscale.request(base.images!, prompt: prompt, negativePrompt: negativePrompt,
-                                                                  seeds: seeds, given: given), control: control)
+                try upscaler.upscaler.upscale(upscale.request(base.images!, prompt: prompt, negativePrompt: negativePrompt,
+                                                              seeds: seeds, given: noise), control: control)
             }
-            try Self.write(images, to: Self.lowResPath(out), seed: seed)
-            tensors["images"] = upscaled.images!
-            images = Image.images(from: upscaled.images!)
-        } else {
-            tensors = ["images": base.images!]
+            try Self.write(Image.images(from: base.images!), to: Self.lowResPath(out), seed: seed)
+            tensors["lowres"] = base.images!
+            output = upscaled.images!
         }
+        tensors["images"] = output
+        let images = Image.images(from: output)
         try Self.write(images, to: out, seed: seed)
         if let path = given.outputTensor {
             var writer = SafeTensorsWriter(metadata: ["format": "pt"])
