@@ -64,14 +64,17 @@ let package = Package(
         .executableTarget(name: "dbrun-fuzz", dependencies: ["FuzzHarness"], path: "Fuzz/Driver"),
 
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        // Tiny random model folders, written by dbrun's own classes, for the Diffusion and end-to-end tests.
+        .target(name: "DiffusionTestSupport", dependencies: ["Diffusion", "SafeTensors"], path: "Tests/DiffusionTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "WorkerThreads", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensor", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "SafeTensors", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "SafeTensors", "TestSupport", "DiffusionTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),
         // Drives the built `dbrun` binary on temporary pipelines.
-        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "SafeTensors", "TestSupport", "DiffusionTestSupport"]),
     ]
 )

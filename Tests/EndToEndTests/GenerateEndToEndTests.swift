@@ -1,11 +1,12 @@
 import Diffusion
+import DiffusionTestSupport
 import Foundation
 import Imaging
 import Testing
 import TestSupport
 
 /// `dbrun generate` on a tiny random Stable Diffusion folder: images of the right size, the same bytes for the
-/// same seed, and image i independent of how many are generated.
+/// same seed, and image i independent of how many are generated; then upscaled by a tiny random upscaler.
 @Suite struct GenerateEndToEndTests {
     @Test func seededImagesAreReproducible() throws {
         let folder = try TemporaryFolder("dbrun-generate")
@@ -46,5 +47,42 @@ import TestSupport
         let bad = try generate("x.png", ["--scheduler", "eulr"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("unknown scheduler 'eulr'"))
+    }
+
+    @Test func upscalerGrowsTheImageByItsVAEScale() throws {
+        let folder = try TemporaryFolder("dbrun-generate")
+        let base = folder.url.appendingPathComponent("tiny-sd"), upscaler = folder.url.appendingPathComponent("tiny-x4")
+        try TinyStableDiffusion.write(to: base)
+        try TinyStableDiffusionUpscale.write(to: upscaler)
+        func generate(_ out: String, _ extra: [String]) throws -> DBRunProcess.Result {
+            try DBRunProcess.run(["generate", "--model", base.path, "--prompt", "a photo of sks dog", "--steps", "2",
+                                  "--seed", "7", "--out", out] + extra, in: folder.url)
+        }
+        let up = try generate("up.png", ["--upscaler", upscaler.path, "--upscale-steps", "2", "--noise-level", "40"])
+        #expect(up.status == 0, "\(up.output)")
+        #expect(up.stderr.contains("generate  step 1/") && up.stderr.contains("upscale  step 1/"), "both phases show")
+        let image = try Image(contentsOf: folder.url.appendingPathComponent("up.png").path)
+        let side = 16 * TinyStableDiffusionUpscale.scale
+        #expect(image.width == side && image.height == side)
+        _ = try generate("plain.png", [])
+        #expect(folder.read("up-lowres.png") == folder.read("plain.png"), "the low-res image is the base model's")
+
+        // Saved again by dbrun: the same upscaler, so the same image.
+        let resaved = folder.url.appendingPathComponent("resaved-x4")
+        try StableDiffusionUpscale(folder: upscaler.path).save(folder: resaved.path)
+        let again = try generate("again.png", ["--upscaler", resaved.path, "--upscale-steps", "2", "--noise-level", "40"])
+        #expect(again.status == 0, "\(again.output)")
+        #expect(folder.read("again.png") == folder.read("up.png"))
+        // For scripts/reference/pipeline_parity.py: keep a copy to load into diffusers.
+        if let keep = ProcessInfo.processInfo.environment["DBRUN_UPSCALER_ROUNDTRIP_DIR"] {
+            try? FileManager.default.removeItem(atPath: keep)
+            try FileManager.default.copyItem(at: resaved, to: URL(fileURLWithPath: keep))
+        }
+
+        let tooNoisy = try generate("x.png", ["--upscaler", upscaler.path, "--noise-level", "351"])
+        #expect(tooNoisy.status == 2 && tooNoisy.stderr.contains("max_noise_level"))
+        let swapped = try DBRunProcess.run(["generate", "--model", upscaler.path, "--prompt", "a dog", "--out", "x.png"],
+                                           in: folder.url)
+        #expect(swapped.status == 2 && swapped.stderr.contains("--upscaler"))
     }
 }

@@ -1,23 +1,17 @@
 import Diffusion
 import Foundation
 import Tensor
-import TestSupport
 
 /// A complete diffusers-layout Stable Diffusion folder with tiny random weights, built by dbrun's own classes:
 /// enough to run every stage of sampling end to end in a debug build.
-enum TinyStableDiffusion {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum TinyStableDiffusion {
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func write(to root: URL, seed: UInt64 = 0) throws {
+    public static func write(to root: URL, seed: UInt64 = 0) throws {
         var generator = RandomGenerator(seed: seed)
 
-        let text = try CLIPTextConfig.decode(Data("""
-        {"vocab_size": 49408, "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1,
-         "num_attention_heads": 2, "max_position_embeddings": 77, "hidden_act": "quick_gelu",
-         "bos_token_id": 49406, "eos_token_id": 49407, "pad_token_id": 1, "projection_dim": 8}
-        """.utf8)).config
-        try CLIPTextModel(text, generator: &generator).save(folder: root.appendingPathComponent("text_encoder").path)
+        try writeTextEncoder(to: root, generator: &generator)
 
         let unet = try UNet2DConditionConfig.decode(Data("""
         {"sample_size": 8, "in_channels": 4, "out_channels": 4, "layers_per_block": 1,
@@ -43,13 +37,28 @@ enum TinyStableDiffusion {
          "clip_sample": false, "prediction_type": "epsilon"}
         """.utf8).write(to: scheduler.appendingPathComponent("scheduler_config.json"))
 
-        try FileManager.default.copyItem(at: repository.appendingPathComponent("models/clip-tokenizer"),
-                                         to: root.appendingPathComponent("tokenizer"))
+        try copyTokenizer(to: root)
         try Data("""
         {"_class_name": "StableDiffusionPipeline", "_diffusers_version": "0.42.1",
          "text_encoder": ["transformers", "CLIPTextModel"], "tokenizer": ["transformers", "CLIPTokenizer"],
          "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"],
          "scheduler": ["diffusers", "PNDMScheduler"]}
         """.utf8).write(to: root.appendingPathComponent("model_index.json"))
+    }
+
+    /// A one-layer CLIP text encoder of width 8 (the cross-attention width of both tiny UNets).
+    static func writeTextEncoder(to root: URL, generator: inout RandomGenerator) throws {
+        let text = try CLIPTextConfig.decode(Data("""
+        {"vocab_size": 49408, "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1,
+         "num_attention_heads": 2, "max_position_embeddings": 77, "hidden_act": "quick_gelu",
+         "bos_token_id": 49406, "eos_token_id": 49407, "pad_token_id": 1, "projection_dim": 8}
+        """.utf8)).config
+        try CLIPTextModel(text, generator: &generator).save(folder: root.appendingPathComponent("text_encoder").path)
+    }
+
+    /// The CLIP tokenizer shipped in models/clip-tokenizer (the real one: prompts tokenize as in Stable Diffusion).
+    static func copyTokenizer(to root: URL) throws {
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("models/clip-tokenizer"),
+                                         to: root.appendingPathComponent("tokenizer"))
     }
 }

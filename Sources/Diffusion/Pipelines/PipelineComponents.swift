@@ -1,0 +1,87 @@
+import Foundation
+import SafeTensors
+import Tensor
+
+/// The components every Stable Diffusion-family folder holds (tokenizer, CLIP text encoder, UNet, VAE, scheduler),
+/// loaded, run and written one way, so that `StableDiffusion` and `StableDiffusionUpscale` differ only in what they
+/// add on top.
+struct PipelineComponents {
+    let folder: DiffusersModelFolder
+    let tokenizer: CLIPTokenizer
+    let textEncoder: CLIPTextModel
+    let unet: UNet2DConditionModel
+    let vae: AutoencoderKL
+    let scheduler: any Scheduler
+
+    /// Loads every component strictly; `kind` overrides the folder's scheduler class (same config values).
+    init(folder: DiffusersModelFolder, scheduler kind: SchedulerConfig.Kind?) throws {
+        self.folder = folder
+        tokenizer = try folder.tokenizer()
+        textEncoder = try CLIPTextModel(folder: try folder.folder(of: .textEncoder))
+        unet = try UNet2DConditionModel.load(folder: try folder.folder(of: .unet))
+        vae = try AutoencoderKL.load(folder: try folder.folder(of: .vae))
+        scheduler = try folder.scheduler(as: kind)
+    }
+
+    /// Writes a folder that diffusers' `pipelineClass.from_pretrained` loads: each model's config and weights, the
+    /// tokenizer and the scheduler folders (`scheduler` and any in `schedulers`) copied as they came, since dbrun
+    /// never changes them, and `model_index.json` with `index` added to the shared entries.
+    func save(
+        folder path: String, pipelineClass: String, schedulers: [DiffusersModelFolder.Component: any Scheduler] = [:],
+        index: [String: Any], as dtype: SafeTensorsDType
+    ) throws {
+        let root = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try textEncoder.save(folder: root.appendingPathComponent("text_encoder").path, as: dtype)
+        try unet.save(folder: root.appendingPathComponent("unet").path, as: dtype)
+        try vae.save(folder: root.appendingPathComponent("vae").path, as: dtype)
+        let allSchedulers = schedulers.merging([.scheduler: scheduler]) { $1 }
+        for component in [.tokenizer] + allSchedulers.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+            let source = URL(fileURLWithPath: folder.path).appendingPathComponent(component.rawValue)
+            let target = root.appendingPathComponent(component.rawValue)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(at: source, to: target)
+        }
+        var entries: [String: Any] = [
+            "_class_name": pipelineClass,
+            "_diffusers_version": DiffusersFolder.diffusersVersion,
+            "text_encoder": ["transformers", "CLIPTextModel"],
+            "tokenizer": ["transformers", "CLIPTokenizer"],
+            "unet": ["diffusers", "UNet2DConditionModel"],
+            "vae": ["diffusers", "AutoencoderKL"],
+        ]
+        for (component, scheduler) in allSchedulers {
+            entries[component.rawValue] = ["diffusers", scheduler.config.kind.rawValue]
+        }
+        entries.merge(index) { $1 }
+        let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: root.appendingPathComponent("model_index.json"))
+    }
+
+    /// The text encoder's last hidden state for each prompt, padded to the tokenizer's length.
+    func encode(_ prompts: [String]) throws -> Tensor {
+        let ids = prompts.map { tokenizer.encode($0) }
+        return try noGrad { try textEncoder(ids).lastHiddenState }
+    }
+
+    /// The UNet as the samplers call it.
+    var denoiser: Denoiser {
+        let unet = self.unet
+        return { latents, timestep, context, labels in
+            try noGrad { try unet.forward(sample: latents, timesteps: [timestep], encoderHiddenStates: context,
+                                          classLabels: labels) }
+        }
+    }
+
+    /// The VAE's decoder as the samplers call it.
+    var decoder: LatentDecoder {
+        let vae = self.vae
+        return LatentDecoder(scalingFactor: vae.scalingFactor) { latents in try noGrad { try vae.decode(latents) } }
+    }
+}
+
+extension AutoencoderKLConfig {
+    /// How much the VAE shrinks an image per side: 2 per down block after the first (diffusers' pipelines'
+    /// `vae_scale_factor`; 8 for Stable Diffusion, 4 for the x4 upscaler, whose factor this is).
+    public var scaleFactor: Int { 1 << (blockOutChannels.count - 1) }
+}
