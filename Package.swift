@@ -48,8 +48,10 @@ let package = Package(
             name: "Pipeline",
             dependencies: ["CYAML", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The stage kinds that train the embedded world's models, registered with Pipeline.
+        .target(name: "Pretraining", dependencies: ["Pipeline", "Training", "Diffusion", "Imaging", "ToyWorld"], swiftSettings: fastMath),
         // DreamBooth stage kinds, registered with Pipeline.
-        .target(name: "DreamBooth", dependencies: ["Pipeline", "Diffusion", "Imaging", "ToyWorld"]),
+        .target(name: "DreamBooth", dependencies: ["Pipeline", "Pretraining", "Diffusion", "Imaging", "ToyWorld"]),
         .executableTarget(
             name: "dbrun",
             dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import Diffusion
 import Pipeline
 
 /// Typed reading of a stage's `with:` mapping. The schema has already checked types and ranges; these accessors
@@ -58,9 +59,9 @@ struct StageParameters {
     }
 
     /// Decodes a model config from `key`, naming the stage's field when the config is refused.
-    func config<C: ModelConfigDecodable>(_ key: String, as type: C.Type) throws -> C {
+    func config<C: ModelConfig>(_ key: String, as type: C.Type) throws -> C {
         do {
-            return try C.decodeConfig(try configJSON(key))
+            return try C.decode(try configJSON(key), path: "\(stage.name).with.\(key)").config
         } catch let error as PipelineError {
             throw error
         } catch {
@@ -83,9 +84,4 @@ struct StageParameters {
             return s
         }
     }
-}
-
-/// A config type the training kinds can build from JSON (the Diffusion configs, through their strict decoder).
-protocol ModelConfigDecodable {
-    static func decodeConfig(_ data: Data) throws -> Self
 }

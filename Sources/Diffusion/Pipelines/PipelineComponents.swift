@@ -30,32 +30,15 @@ struct PipelineComponents {
         folder path: String, pipelineClass: String, schedulers: [DiffusersModelFolder.Component: any Scheduler] = [:],
         index: [String: Any], as dtype: SafeTensorsDType
     ) throws {
-        let root = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try textEncoder.save(folder: root.appendingPathComponent("text_encoder").path, as: dtype)
-        try unet.save(folder: root.appendingPathComponent("unet").path, as: dtype)
-        try vae.save(folder: root.appendingPathComponent("vae").path, as: dtype)
         let allSchedulers = schedulers.merging([.scheduler: scheduler]) { $1 }
-        for component in [.tokenizer] + allSchedulers.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-            let source = URL(fileURLWithPath: folder.path).appendingPathComponent(component.rawValue)
-            let target = root.appendingPathComponent(component.rawValue)
-            try? FileManager.default.removeItem(at: target)
-            try FileManager.default.copyItem(at: source, to: target)
+        var copies: [String: URL] = [:]
+        var classes: [String: String] = [:]
+        for component in [.tokenizer] + allSchedulers.keys {
+            copies[component.rawValue] = URL(fileURLWithPath: folder.path).appendingPathComponent(component.rawValue)
         }
-        var entries: [String: Any] = [
-            "_class_name": pipelineClass,
-            "_diffusers_version": DiffusersFolder.diffusersVersion,
-            "text_encoder": ["transformers", "CLIPTextModel"],
-            "tokenizer": ["transformers", "CLIPTokenizer"],
-            "unet": ["diffusers", "UNet2DConditionModel"],
-            "vae": ["diffusers", "AutoencoderKL"],
-        ]
-        for (component, scheduler) in allSchedulers {
-            entries[component.rawValue] = ["diffusers", scheduler.config.kind.rawValue]
-        }
-        entries.merge(index) { $1 }
-        let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: root.appendingPathComponent("model_index.json"))
+        for (component, scheduler) in allSchedulers { classes[component.rawValue] = scheduler.config.kind.rawValue }
+        try PipelineFolderWriter.write(to: path, pipelineClass: pipelineClass, textEncoder: textEncoder, unet: unet,
+                                       vae: vae, copying: copies, schedulerClasses: classes, index: index, as: dtype)
     }
 
     /// The text encoder's last hidden state for each prompt, padded to the tokenizer's length.

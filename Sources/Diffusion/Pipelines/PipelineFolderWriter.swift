@@ -1,0 +1,38 @@
+import Foundation
+import SafeTensors
+
+/// Writes a Stable Diffusion-family folder in diffusers' layout from models in memory: what loading pipelines
+/// re-save, and what training stages publish.
+public enum PipelineFolderWriter {
+    /// Each model's config and weights, the folders in `copying` (component name → source: the tokenizer and
+    /// scheduler folders) copied as they are, and `model_index.json` naming every component, with the scheduler
+    /// classes from `schedulerClasses` (component name → class) and `index` added.
+    public static func write(
+        to path: String, pipelineClass: String, textEncoder: CLIPTextModel, unet: UNet2DConditionModel,
+        vae: AutoencoderKL, copying: [String: URL], schedulerClasses: [String: String], index: [String: Any] = [:],
+        as dtype: SafeTensorsDType = .float32
+    ) throws {
+        let root = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try textEncoder.save(folder: root.appendingPathComponent("text_encoder").path, as: dtype)
+        try unet.save(folder: root.appendingPathComponent("unet").path, as: dtype)
+        try vae.save(folder: root.appendingPathComponent("vae").path, as: dtype)
+        for (component, source) in copying.sorted(by: { $0.key < $1.key }) {
+            let target = root.appendingPathComponent(component)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(at: source, to: target)
+        }
+        var entries: [String: Any] = [
+            "_class_name": pipelineClass,
+            "_diffusers_version": DiffusersFolder.diffusersVersion,
+            "text_encoder": ["transformers", "CLIPTextModel"],
+            "tokenizer": ["transformers", "CLIPTokenizer"],
+            "unet": ["diffusers", "UNet2DConditionModel"],
+            "vae": ["diffusers", "AutoencoderKL"],
+        ]
+        for (component, className) in schedulerClasses { entries[component] = ["diffusers", className] }
+        entries.merge(index) { $1 }
+        let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: root.appendingPathComponent("model_index.json"))
+    }
+}

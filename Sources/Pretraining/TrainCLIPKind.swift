@@ -1,0 +1,77 @@
+import Diffusion
+import Foundation
+import Pipeline
+import Tensor
+import ToyWorld
+import Training
+
+/// CLIP's symmetric contrastive objective on rendered (image, caption) pairs of the world.
+final class CLIPContrastiveTask: TrainingTask {
+    let model: CLIPModel
+    let tokenizer: CLIPTokenizer
+    let batches: WorldBatches
+    let processor: ImageProcessorConfig
+
+    init(model: CLIPModel, tokenizer: CLIPTokenizer, batches: WorldBatches) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.batches = batches
+        processor = Self.processor(imageSize: model.config.visionConfig.imageSize)
+    }
+
+    /// The preprocessor the model is trained with and ships: CLIP's mean and std, at the model's own size (the
+    /// renders are drawn at that size, so resize and crop are identities).
+    static func processor(imageSize: Int) -> ImageProcessorConfig {
+        var config = ImageProcessorConfig(family: .clip)
+        config.size = .shortestEdge(imageSize)
+        config.cropSize = .fixed(height: imageSize, width: imageSize)
+        return config
+    }
+
+    var trainableParameters: [(name: String, tensor: Tensor)] { model.trainableParameters() }
+    var examplesPerBatch: Int { batches.batchSize }
+
+    func batch(_ index: Int) throws -> (pixels: Tensor, ids: [[Int]]) {
+        let examples = batches.examples(index)
+        let pixels = WorldBatches.pixels(examples.map(\.scene), size: model.config.visionConfig.imageSize)
+        return (WorldBatches.normalized(pixels, mean: processor.imageMean, std: processor.imageStd),
+                examples.map { tokenizer.encode($0.caption) })
+    }
+
+    func loss(_ batch: (pixels: Tensor, ids: [[Int]]), random: inout RandomGenerator) throws -> Tensor {
+        CLIPModel.contrastiveLoss(logitsPerImage: try model(inputIDs: batch.ids, pixels: batch.pixels).logitsPerImage)
+    }
+}
+
+/// `kind: train-clip` — a CLIPModel trained contrastively on the world from scratch, with the standard CLIP BPE
+/// vocabulary: Stable Diffusion's text encoder is its text tower, and a second one (other seed and size) scores
+/// CLIP-I and CLIP-T. Publishes a transformers CLIPModel folder with its tokenizer and preprocessor.
+struct TrainCLIPKind: WorldTrainingKind {
+    let name = "train-clip"
+    let version = 1
+    let pathKeys = ["tokenizer"]
+    let defaults = TrainingPlan(steps: 3000, learningRate: 5e-4, schedule: .cosine, warmupSteps: 200,
+                                weightDecay: 0.1, maxGradNorm: 1, checkpointEvery: 250)
+
+    func run(_ job: StageJob) throws -> [String: PlainValue] {
+        let p = StageParameters(job.stage)
+        let plan = try plan(job)
+        let config = try p.config("config", as: CLIPConfig.self)
+        let tokenizerFolder = try p.path("tokenizer", in: job)
+        let tokenizer = try CLIPTokenizer(folder: tokenizerFolder.path)
+        var generator = RandomGenerator(seed: plan.seed)
+        let model = try CLIPModel(config, generator: &generator)
+        // transformers initialises token embeddings at std 0.02: the vocabulary's tokens no caption uses stay there,
+        // weak and untrained, as a rare token's embedding is in a real CLIP.
+        model.textModel.embeddings.tokenEmbedding.weight.scaleInPlace(0.02)
+        let task = CLIPContrastiveTask(model: model, tokenizer: tokenizer,
+                                       batches: WorldBatches(seed: plan.seed &+ 1, batchSize: try p.int("train_batch_size", default: 64)))
+        try TrainingStage.run(task, plan: plan, job: job) { task in
+            let folder = job.outputURL("model")
+            try task.model.save(folder: folder.path)
+            try ModelFolderFiles.copyTokenizer(from: tokenizerFolder, to: folder)
+            try ModelFolderFiles.writeProcessor(task.processor, to: folder)
+        }
+        return [:]
+    }
+}
