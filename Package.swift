@@ -36,7 +36,7 @@ let package = Package(
         // Images in and out, resizing, grids. Independent of the engine.
         .target(name: "Imaging", dependencies: ["CImagingSupport", "CPNG", "CJPEG", "WorkerThreads"], swiftSettings: fastMath),
         // The embedded procedural world: images, captions, subjects.
-        .target(name: "ToyWorld", dependencies: ["Imaging"], swiftSettings: fastMath),
+        .target(name: "ToyWorld", dependencies: ["Imaging", "WorkerThreads"], swiftSettings: fastMath),
         // diffusers/transformers-compatible models, safetensors, tokenizer, schedulers. Knows nothing about pipelines.
         .target(name: "Diffusion", dependencies: ["Tensor", "Imaging"], swiftSettings: fastMath),
         // Declarative pipelines: spec, schema, DAG, cache, executor. Knows nothing about ML.
@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "dbrun",
             dependencies: [
-                "Pipeline", "DreamBooth", "Diffusion", "Imaging", "Tensor",
+                "Pipeline", "DreamBooth", "Diffusion", "Imaging", "Tensor", "ToyWorld",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "WorkerThreads", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ToyWorldTests", dependencies: ["ToyWorld", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),
