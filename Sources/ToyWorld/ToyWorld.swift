@@ -14,10 +14,14 @@ public enum ToyWorld {
     public static let minimumSize = 8
 
     /// Draws `scene` as a `size`×`size` RGB image in [0, 1].
-    public static func render(_ scene: Scene, size: Int) -> Image {
+    public static func render(_ scene: Scene, size: Int) -> Image { render(scene, size: size, layers: 0..<3) }
+
+    /// Draws some layers of `scene` (0: background, 1: subject and shadow, 2: foreground): tests find the
+    /// subject's silhouette by leaving it out.
+    static func render(_ scene: Scene, size: Int, layers: Range<Int>) -> Image {
         precondition(size >= minimumSize, "picture side \(size) < \(minimumSize)")
         var canvas = Canvas(size: size)
-        for layer in displayList(scene) {
+        for layer in displayList(scene)[layers] {
             for band in layer.bands { canvas.gradient(top: band.top, bottom: band.bottom, from: band.from, to: band.to) }
             for paint in layer.paints { canvas.draw(paint) }
         }

@@ -107,10 +107,17 @@ struct WorldCommand: ParsableCommand {
         @Option(help: "Tile side of the close-up row (0: none).") var large = 256
         @Option(help: "Subject id of every tile.") var subject = 7
         @Option(help: "Scene variation.") var seed: UInt64 = 1
+        @Option(help: "Instead, tile the first N pretraining examples of stream --seed.") var stream = 0
         @Option(help: "The PNG to write.") var out: String
 
         func run() throws {
             let side = try WorldArguments.size(size)
+            if stream > 0 {
+                let scenes = WorldSampler(seed: seed).examples(0..<stream).map(\.scene)
+                let sheet = Grid.make(ToyWorld.renderImages(scenes, size: side), options: GridOptions(columns: 12, margin: 2))
+                try PNGEncoder.write(sheet, to: out)
+                return
+            }
             var scenes: [Scene] = []
             for cls in WorldClass.allCases {
                 for context in WorldContext.allCases { scenes.append(Scene(SubjectID(cls, subject), in: context, variation: seed)) }
