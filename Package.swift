@@ -36,7 +36,7 @@ let package = Package(
         // Images in and out, resizing, grids. Independent of the engine.
         .target(name: "Imaging", dependencies: ["CImagingSupport", "CPNG", "CJPEG", "WorkerThreads"], swiftSettings: fastMath),
         // The embedded procedural world: images, captions, subjects.
-        .target(name: "ToyWorld", dependencies: ["Imaging"], swiftSettings: fastMath),
+        .target(name: "ToyWorld", dependencies: ["Imaging", "WorkerThreads"], swiftSettings: fastMath),
         // The safetensors format: validated memory-mapped reading, Python-identical writing, sharded archives.
         .target(name: "SafeTensors", dependencies: ["Tensor"], swiftSettings: fastMath),
         // The one training loop: schedule, accumulation, clipping, EMA, checkpoints that resume to the same bytes.
@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "dbrun",
             dependencies: [
-                "Pipeline", "DreamBooth", "Diffusion", "SafeTensors", "Imaging", "Tensor",
+                "Pipeline", "DreamBooth", "Diffusion", "SafeTensors", "Imaging", "Tensor", "ToyWorld",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "SafeTensors", "TestSupport", "DiffusionTestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ToyWorldTests", dependencies: ["ToyWorld", "Imaging", "WorkerThreads"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),

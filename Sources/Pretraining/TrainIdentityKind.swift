@@ -1,5 +1,6 @@
 import Diffusion
 import Foundation
+import Imaging
 import Pipeline
 import Tensor
 import ToyWorld

@@ -1,2 +1,78 @@
-// The embedded procedural world (images, captions, subjects) lands here.
 import Imaging
+import WorkerThreads
+
+/// The embedded procedural world: seeded pictures of subjects (dogs, cats, backpacks, teapots, vases,
+/// sneakers) in contexts (beach, snow, …) with captions, for training and testing tiny models without any
+/// downloaded data.
+///
+/// A scene is drawn as a display list of anti-aliased signed-distance shapes in unit coordinates, then
+/// rasterized at the asked size: the same scene is the same picture at 64 and at 256 pixels, with fine
+/// details (tags, irises, logos, stitching) resolved only at the larger size. Pixel math uses only +, −, ×, ÷
+/// and square roots, so the bytes are the same on every machine and for any thread count.
+public enum ToyWorld {
+    /// The smallest picture side the renderer draws.
+    public static let minimumSize = 8
+
+    /// Draws `scene` as a `size`×`size` RGB image in [0, 1].
+    public static func render(_ scene: Scene, size: Int) -> Image { render(scene, size: size, layers: 0..<3) }
+
+    /// Draws some layers of `scene` (0: background, 1: subject and shadow, 2: foreground): tests find the
+    /// subject's silhouette by leaving it out.
+    static func render(_ scene: Scene, size: Int, layers: Range<Int>) -> Image {
+        precondition(size >= minimumSize, "picture side \(size) < \(minimumSize)")
+        var canvas = Canvas(size: size)
+        for layer in displayList(scene)[layers] {
+            for band in layer.bands { canvas.gradient(top: band.top, bottom: band.bottom, from: band.from, to: band.to) }
+            for paint in layer.paints { canvas.draw(paint) }
+        }
+        return canvas.image()
+    }
+
+    /// Draws `scenes` in parallel, one image per task, as a contiguous NCHW batch `[N, 3, size, size]` in
+    /// [-1, 1]: what a diffusion model trains on. Each image is drawn by one thread, so the bytes do not depend
+    /// on the thread count.
+    public static func renderBatch(_ scenes: [Scene], size: Int) -> [Float] {
+        let per = 3 * size * size
+        var batch = [Float](repeating: 0, count: scenes.count * per)
+        batch.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let base = out.baseAddress!
+            Parallel.forRanges(scenes.count, grain: 1) { range in
+                for n in range {
+                    let image = render(scenes[n], size: size)
+                    let dst = base + n * per
+                    for i in 0..<per { dst[i] = image.pixels[i] * 2 - 1 }
+                }
+            }
+        }
+        return batch
+    }
+
+    /// Draws `scenes` in parallel as images in [0, 1].
+    public static func renderImages(_ scenes: [Scene], size: Int) -> [Image] {
+        let batch = renderBatch(scenes, size: size), per = 3 * size * size
+        return scenes.indices.map { n in
+            Image(width: size, height: size, channels: 3, pixels: batch[n * per..<(n + 1) * per].map { ($0 + 1) * 0.5 })
+        }
+    }
+
+    /// The layers of a scene: background, the subject with its shadow, and what falls in front of it.
+    static func displayList(_ scene: Scene) -> [Painter] {
+        var back = Painter.picture, front = Painter.picture
+        back.background(scene.context, seed: scene.backgroundSeed, front: &front)
+        var subject = Painter(subjectOf: scene)
+        let extent = scene.worldClass.extent
+        let lit = subject.light
+        subject.light = nil
+        subject.ellipse(0, 0.0, extent.halfWidth * 0.85, 0.05, RGB(0, 0, 0), alpha: 0.3, soft: 0.04)  // shadow
+        subject.light = lit
+        switch scene.worldClass {
+        case .dog: subject.dog(scene.subject, sitting: scene.sitting)
+        case .cat: subject.cat(scene.subject, sitting: scene.sitting)
+        case .backpack: subject.backpack(scene.subject)
+        case .teapot: subject.teapot(scene.subject)
+        case .vase: subject.vase(scene.subject)
+        case .sneaker: subject.sneaker(scene.subject)
+        }
+        return [back, subject, front]
+    }
+}

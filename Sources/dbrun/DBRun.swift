@@ -10,7 +10,7 @@ struct DBRun: ParsableCommand {
         version: version,
         subcommands: [
             RunCommand.self, StatusCommand.self, WhyCommand.self, DagCommand.self, ValidateCommand.self,
-            CacheCommand.self, GenerateCommand.self, TokenizeCommand.self, ModelCommand.self, ImageCommand.self, BenchCommand.self,
+            CacheCommand.self, GenerateCommand.self, TokenizeCommand.self, ModelCommand.self, ImageCommand.self, BenchCommand.self, WorldCommand.self,
             DoctorCommand.self,
         ],
         defaultSubcommand: RunCommand.self
@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench", abstract: "Measure the engine, the models and the runner.",
         subcommands: [
             EngineBench.self, RunnerBench.self, UNetBench.self, ImagingBench.self, TokenizerBench.self,
-            SafeTensorsBench.self,
+            SafeTensorsBench.self, WorldBench.self,
         ]
     )
 }

@@ -7,7 +7,10 @@ extension PipelineSchema {
   "title": "dbrun pipeline",
   "description": "A declarative pipeline: stages, their parameters and the references between them. Any string may contain ${stage.output}, which resolves to that stage's output value or published path and makes the stage depend on it.",
   "type": "object",
-  "required": ["version", "stages"],
+  "required": [
+    "version",
+    "stages"
+  ],
   "additionalProperties": false,
   "properties": {
     "version": {
@@ -19,7 +22,9 @@ extension PipelineSchema {
       "type": "string",
       "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
     },
-    "description": { "type": "string" },
+    "description": {
+      "type": "string"
+    },
     "seed": {
       "description": "The seed of every random choice a stage makes; part of the cache key of stages that use randomness.",
       "type": "integer",
@@ -33,30 +38,129 @@ extension PipelineSchema {
         "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$",
         "description": "start with a letter or '_'; then letters, digits, '_' or '-'"
       },
-      "additionalProperties": { "$ref": "#/$defs/stage" }
+      "additionalProperties": {
+        "$ref": "#/$defs/stage"
+      }
     }
   },
   "$defs": {
     "stage": {
       "type": "object",
-      "required": ["kind"],
+      "required": [
+        "kind"
+      ],
       "properties": {
         "kind": {
           "description": "What the stage does.",
-          "enum": ["command"]
+          "enum": [
+            "command",
+            "train-clip",
+            "train-vae",
+            "train-base",
+            "train-upscaler",
+            "train-identity"
+          ]
         }
       },
       "allOf": [
         {
-          "if": { "required": ["kind"], "properties": { "kind": { "const": "command" } } },
-          "then": { "$ref": "#/$defs/commandStage" }
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "command"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/commandStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "train-clip"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/trainClipStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "train-vae"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/trainVaeStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "train-base"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/trainBaseStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "train-upscaler"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/trainUpscalerStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "train-identity"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/trainIdentityStage"
+          }
         }
       ]
     },
     "needs": {
       "description": "Stages that must run first, for an order the references do not already imply.",
       "type": "array",
-      "items": { "type": "string" },
+      "items": {
+        "type": "string"
+      },
       "uniqueItems": true
     },
     "relativePath": {
@@ -67,12 +171,21 @@ extension PipelineSchema {
     "commandStage": {
       "description": "A shell command with declared dependencies and outputs, as in DVC: run with /bin/sh -c in the pipeline file's folder; its outs are cached and restored.",
       "type": "object",
-      "required": ["kind", "cmd"],
+      "required": [
+        "kind",
+        "cmd"
+      ],
       "additionalProperties": false,
       "properties": {
-        "kind": { "const": "command" },
-        "description": { "type": "string" },
-        "needs": { "$ref": "#/$defs/needs" },
+        "kind": {
+          "const": "command"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
         "cmd": {
           "description": "The command line, run by /bin/sh -c. References are substituted shell-quoted. It may write name=value lines to the file named by $DBRUN_FIGURES: the stage's figures, kept in its record (not its key) and shown by dbrun status.",
           "type": "string",
@@ -81,13 +194,17 @@ extension PipelineSchema {
         "deps": {
           "description": "Files and folders the command reads; their contents are part of the cache key.",
           "type": "array",
-          "items": { "$ref": "#/$defs/relativePath" },
+          "items": {
+            "$ref": "#/$defs/relativePath"
+          },
           "uniqueItems": true
         },
         "outs": {
           "description": "Files and folders the command writes, inside the pipeline's folder; removed before the command runs, cached after it succeeds, restored on a cache hit. Other stages refer to one as ${stage.PATH}.",
           "type": "array",
-          "items": { "$ref": "#/$defs/relativePath" },
+          "items": {
+            "$ref": "#/$defs/relativePath"
+          },
           "uniqueItems": true
         },
         "params": {
@@ -97,7 +214,736 @@ extension PipelineSchema {
             "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
             "description": "letters, digits and '_', so that DBRUN_PARAM_<NAME> is a valid variable name"
           },
-          "additionalProperties": { "type": ["string", "number", "boolean"] }
+          "additionalProperties": {
+            "type": [
+              "string",
+              "number",
+              "boolean"
+            ]
+          }
+        }
+      }
+    },
+    "trainClipStage": {
+      "description": "Trains a transformers CLIPModel from scratch on the embedded world's (render, caption) pairs with CLIP's symmetric contrastive loss. Outputs: model (a CLIPModel folder with tokenizer and preprocessor_config.json), logs (loss_curve.json, loss_curve.png).",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "train-clip"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "config",
+            "tokenizer"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "config": {
+              "description": "The transformers CLIPModel to build: text_config, vision_config, projection_dim, logit_scale_init_value. Keys and defaults are the library's own config.json keys.",
+              "type": "object"
+            },
+            "tokenizer": {
+              "description": "A CLIP BPE tokenizer folder (vocab.json, merges.txt): its 49 408-token vocabulary sizes the text tower.",
+              "type": "string",
+              "minLength": 1
+            },
+            "max_train_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/max_train_steps",
+              "default": 3000
+            },
+            "train_batch_size": {
+              "$ref": "#/$defs/trainingOptions/properties/train_batch_size",
+              "default": 64
+            },
+            "gradient_accumulation_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/gradient_accumulation_steps"
+            },
+            "learning_rate": {
+              "$ref": "#/$defs/trainingOptions/properties/learning_rate",
+              "default": 0.0005
+            },
+            "lr_scheduler": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_scheduler",
+              "default": "cosine"
+            },
+            "lr_warmup_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_warmup_steps",
+              "default": 200
+            },
+            "adam_beta1": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta1"
+            },
+            "adam_beta2": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta2"
+            },
+            "adam_epsilon": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_epsilon"
+            },
+            "adam_weight_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_weight_decay",
+              "default": 0.1
+            },
+            "max_grad_norm": {
+              "$ref": "#/$defs/trainingOptions/properties/max_grad_norm"
+            },
+            "use_ema": {
+              "$ref": "#/$defs/trainingOptions/properties/use_ema",
+              "default": false
+            },
+            "ema_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_decay",
+              "default": 0.9999
+            },
+            "ema_min_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_min_decay"
+            },
+            "ema_update_after_step": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_update_after_step"
+            },
+            "ema_power_warmup": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_power_warmup"
+            },
+            "checkpointing_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/checkpointing_steps",
+              "default": 250
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
+            }
+          }
+        }
+      }
+    },
+    "trainVaeStage": {
+      "description": "Trains a diffusers AutoencoderKL from scratch on crops of the world's renders, then rescales its latents exactly so scaling_factor is the x4 upscaler's 0.08333. Outputs: model (a vae folder), logs.",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "train-vae"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "config"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "config": {
+              "description": "The diffusers AutoencoderKL to build (block_out_channels sets the downsampling: 3 blocks give 4×). Keys and defaults are the library's own config.json keys.",
+              "type": "object"
+            },
+            "max_train_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/max_train_steps",
+              "default": 3000
+            },
+            "train_batch_size": {
+              "$ref": "#/$defs/trainingOptions/properties/train_batch_size",
+              "default": 8
+            },
+            "gradient_accumulation_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/gradient_accumulation_steps"
+            },
+            "learning_rate": {
+              "$ref": "#/$defs/trainingOptions/properties/learning_rate",
+              "default": 0.0004
+            },
+            "lr_scheduler": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_scheduler",
+              "default": "cosine"
+            },
+            "lr_warmup_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_warmup_steps",
+              "default": 100
+            },
+            "adam_beta1": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta1"
+            },
+            "adam_beta2": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta2"
+            },
+            "adam_epsilon": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_epsilon"
+            },
+            "adam_weight_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_weight_decay",
+              "default": 0
+            },
+            "max_grad_norm": {
+              "$ref": "#/$defs/trainingOptions/properties/max_grad_norm"
+            },
+            "use_ema": {
+              "$ref": "#/$defs/trainingOptions/properties/use_ema",
+              "default": false
+            },
+            "ema_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_decay",
+              "default": 0.9999
+            },
+            "ema_min_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_min_decay"
+            },
+            "ema_update_after_step": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_update_after_step"
+            },
+            "ema_power_warmup": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_power_warmup"
+            },
+            "checkpointing_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/checkpointing_steps",
+              "default": 250
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
+            },
+            "crop_size": {
+              "description": "Side of the training crops, in pixels; most are cut from renders 4× larger, one in four is a whole render at this size.",
+              "type": "integer",
+              "minimum": 8,
+              "default": 64
+            },
+            "kl_weight": {
+              "description": "Weight of the KL term against the mean squared reconstruction error.",
+              "type": "number",
+              "minimum": 0,
+              "default": 1e-06
+            },
+            "gradient_checkpointing": {
+              "description": "Recompute activations in backward to save memory (--gradient_checkpointing).",
+              "type": "boolean",
+              "default": false
+            }
+          }
+        }
+      }
+    },
+    "trainBaseStage": {
+      "description": "Trains the tiny Stable Diffusion's UNet2DConditionModel from scratch on VAE latents of the world's renders, conditioned on a frozen CLIP text tower. Outputs: model (a StableDiffusionPipeline folder), logs.",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "train-base"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "config",
+            "text_encoder",
+            "vae"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "config": {
+              "description": "The diffusers UNet2DConditionModel to build; cross_attention_dim must match the text encoder's hidden size. Keys and defaults are the library's own config.json keys.",
+              "type": "object"
+            },
+            "text_encoder": {
+              "$ref": "#/$defs/trainingOptions/properties/text_encoder"
+            },
+            "vae": {
+              "$ref": "#/$defs/trainingOptions/properties/vae"
+            },
+            "max_train_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/max_train_steps",
+              "default": 6000
+            },
+            "train_batch_size": {
+              "$ref": "#/$defs/trainingOptions/properties/train_batch_size",
+              "default": 32
+            },
+            "gradient_accumulation_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/gradient_accumulation_steps"
+            },
+            "learning_rate": {
+              "$ref": "#/$defs/trainingOptions/properties/learning_rate",
+              "default": 0.0005
+            },
+            "lr_scheduler": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_scheduler",
+              "default": "cosine"
+            },
+            "lr_warmup_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_warmup_steps",
+              "default": 200
+            },
+            "adam_beta1": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta1"
+            },
+            "adam_beta2": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta2"
+            },
+            "adam_epsilon": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_epsilon"
+            },
+            "adam_weight_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_weight_decay",
+              "default": 0.01
+            },
+            "max_grad_norm": {
+              "$ref": "#/$defs/trainingOptions/properties/max_grad_norm"
+            },
+            "use_ema": {
+              "$ref": "#/$defs/trainingOptions/properties/use_ema",
+              "default": true
+            },
+            "ema_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_decay",
+              "default": 0.999
+            },
+            "ema_min_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_min_decay"
+            },
+            "ema_update_after_step": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_update_after_step"
+            },
+            "ema_power_warmup": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_power_warmup"
+            },
+            "checkpointing_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/checkpointing_steps",
+              "default": 250
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
+            },
+            "resolution": {
+              "description": "Side of the training renders, in pixels (the VAE turns 64 into 16×16 latents).",
+              "type": "integer",
+              "minimum": 8,
+              "default": 64
+            },
+            "prediction_type": {
+              "$ref": "#/$defs/trainingOptions/properties/prediction_type",
+              "default": "epsilon"
+            },
+            "noise_offset": {
+              "description": "Offset-noise strength (--noise_offset): adds strength·N(0,1) per sample and channel.",
+              "type": "number",
+              "minimum": 0,
+              "default": 0
+            },
+            "snr_gamma": {
+              "$ref": "#/$defs/trainingOptions/properties/snr_gamma"
+            },
+            "proportion_empty_prompts": {
+              "$ref": "#/$defs/trainingOptions/properties/proportion_empty_prompts"
+            }
+          }
+        }
+      }
+    },
+    "trainUpscalerStage": {
+      "description": "Trains a ×4 upscaler in the shape of diffusers' StableDiffusionUpscalePipeline from scratch on crops of the world's renders (noise-augmented low-resolution input, noise level as class label). Outputs: model (a StableDiffusionUpscalePipeline folder), logs.",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "train-upscaler"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "config",
+            "text_encoder",
+            "vae"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "config": {
+              "description": "The diffusers UNet2DConditionModel of the upscaler: in_channels = latent channels + 3, num_class_embeds above max_noise_level. Keys and defaults are the library's own config.json keys.",
+              "type": "object"
+            },
+            "text_encoder": {
+              "$ref": "#/$defs/trainingOptions/properties/text_encoder"
+            },
+            "vae": {
+              "$ref": "#/$defs/trainingOptions/properties/vae"
+            },
+            "max_train_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/max_train_steps",
+              "default": 4000
+            },
+            "train_batch_size": {
+              "$ref": "#/$defs/trainingOptions/properties/train_batch_size",
+              "default": 16
+            },
+            "gradient_accumulation_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/gradient_accumulation_steps"
+            },
+            "learning_rate": {
+              "$ref": "#/$defs/trainingOptions/properties/learning_rate",
+              "default": 0.0005
+            },
+            "lr_scheduler": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_scheduler",
+              "default": "cosine"
+            },
+            "lr_warmup_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_warmup_steps",
+              "default": 200
+            },
+            "adam_beta1": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta1"
+            },
+            "adam_beta2": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta2"
+            },
+            "adam_epsilon": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_epsilon"
+            },
+            "adam_weight_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_weight_decay",
+              "default": 0.01
+            },
+            "max_grad_norm": {
+              "$ref": "#/$defs/trainingOptions/properties/max_grad_norm"
+            },
+            "use_ema": {
+              "$ref": "#/$defs/trainingOptions/properties/use_ema",
+              "default": true
+            },
+            "ema_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_decay",
+              "default": 0.999
+            },
+            "ema_min_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_min_decay"
+            },
+            "ema_update_after_step": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_update_after_step"
+            },
+            "ema_power_warmup": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_power_warmup"
+            },
+            "checkpointing_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/checkpointing_steps",
+              "default": 250
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
+            },
+            "resolution": {
+              "description": "Side of the high-resolution renders the crops are cut from, in pixels.",
+              "type": "integer",
+              "minimum": 8,
+              "default": 256
+            },
+            "crop_size": {
+              "description": "Side of a high-resolution training crop, in pixels (its low-resolution copy is 4× smaller).",
+              "type": "integer",
+              "minimum": 8,
+              "default": 128
+            },
+            "max_noise_level": {
+              "description": "The largest noise level put on the low-resolution input and given as class label (the pipeline's max_noise_level).",
+              "type": "integer",
+              "minimum": 0,
+              "default": 350
+            },
+            "prediction_type": {
+              "$ref": "#/$defs/trainingOptions/properties/prediction_type",
+              "default": "v_prediction"
+            },
+            "snr_gamma": {
+              "$ref": "#/$defs/trainingOptions/properties/snr_gamma"
+            },
+            "proportion_empty_prompts": {
+              "$ref": "#/$defs/trainingOptions/properties/proportion_empty_prompts"
+            }
+          }
+        }
+      }
+    },
+    "trainIdentityStage": {
+      "description": "Trains the world's identity encoder (its DINO), a transformers ViTModel, with a two-view InfoNCE loss: one subject in two contexts embeds close, other instances apart. Outputs: model (a ViTModel folder with preprocessor_config.json), logs.",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "train-identity"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "config"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "config": {
+              "description": "The transformers ViTModel to build (image_size, patch_size, hidden_size, …). Keys and defaults are the library's own config.json keys.",
+              "type": "object"
+            },
+            "max_train_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/max_train_steps",
+              "default": 3000
+            },
+            "gradient_accumulation_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/gradient_accumulation_steps"
+            },
+            "learning_rate": {
+              "$ref": "#/$defs/trainingOptions/properties/learning_rate",
+              "default": 0.0005
+            },
+            "lr_scheduler": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_scheduler",
+              "default": "cosine"
+            },
+            "lr_warmup_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_warmup_steps",
+              "default": 200
+            },
+            "adam_beta1": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta1"
+            },
+            "adam_beta2": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta2"
+            },
+            "adam_epsilon": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_epsilon"
+            },
+            "adam_weight_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_weight_decay",
+              "default": 0.05
+            },
+            "max_grad_norm": {
+              "$ref": "#/$defs/trainingOptions/properties/max_grad_norm"
+            },
+            "use_ema": {
+              "$ref": "#/$defs/trainingOptions/properties/use_ema",
+              "default": false
+            },
+            "ema_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_decay",
+              "default": 0.9999
+            },
+            "ema_min_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_min_decay"
+            },
+            "ema_update_after_step": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_update_after_step"
+            },
+            "ema_power_warmup": {
+              "$ref": "#/$defs/trainingOptions/properties/ema_power_warmup"
+            },
+            "checkpointing_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/checkpointing_steps",
+              "default": 250
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
+            },
+            "subjects_per_batch": {
+              "description": "Different subjects per micro-batch, each seen in two contexts (so 2× as many images).",
+              "type": "integer",
+              "minimum": 2,
+              "default": 32
+            },
+            "temperature": {
+              "description": "Softmax temperature of the two-view InfoNCE loss.",
+              "type": "number",
+              "exclusiveMinimum": 0,
+              "default": 0.1
+            }
+          }
+        }
+      }
+    },
+    "trainingOptions": {
+      "description": "The training options every training kind shares, under diffusers' training-script names; each kind refers to them and gives its own defaults.",
+      "type": "object",
+      "properties": {
+        "max_train_steps": {
+          "description": "Optimizer steps to train for (diffusers' --max_train_steps).",
+          "type": "integer",
+          "minimum": 1
+        },
+        "train_batch_size": {
+          "description": "Examples per micro-batch (--train_batch_size).",
+          "type": "integer",
+          "minimum": 1
+        },
+        "gradient_accumulation_steps": {
+          "description": "Micro-batches summed into each optimizer step (--gradient_accumulation_steps).",
+          "type": "integer",
+          "minimum": 1,
+          "default": 1
+        },
+        "learning_rate": {
+          "description": "The peak learning rate, reached after the warm-up (--learning_rate).",
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "lr_scheduler": {
+          "description": "How the rate changes over the steps, as diffusers' get_scheduler names it.",
+          "enum": [
+            "constant",
+            "constant_with_warmup",
+            "linear",
+            "cosine"
+          ]
+        },
+        "lr_warmup_steps": {
+          "description": "Steps of linear warm-up from 0 to the peak rate (--lr_warmup_steps).",
+          "type": "integer",
+          "minimum": 0
+        },
+        "adam_beta1": {
+          "description": "AdamW's first-moment decay (--adam_beta1).",
+          "type": "number",
+          "minimum": 0,
+          "exclusiveMaximum": 1,
+          "default": 0.9
+        },
+        "adam_beta2": {
+          "description": "AdamW's second-moment decay (--adam_beta2).",
+          "type": "number",
+          "minimum": 0,
+          "exclusiveMaximum": 1,
+          "default": 0.999
+        },
+        "adam_epsilon": {
+          "description": "AdamW's epsilon (--adam_epsilon).",
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "default": 1e-08
+        },
+        "adam_weight_decay": {
+          "description": "AdamW's decoupled weight decay, per unit of learning rate (--adam_weight_decay).",
+          "type": "number",
+          "minimum": 0
+        },
+        "max_grad_norm": {
+          "description": "Clip the global L2 norm of the gradients to this (--max_grad_norm); null leaves them unclipped.",
+          "type": [
+            "number",
+            "null"
+          ],
+          "exclusiveMinimum": 0,
+          "default": 1
+        },
+        "use_ema": {
+          "description": "Keep an exponential moving average of the weights and publish it (--use_ema).",
+          "type": "boolean"
+        },
+        "ema_decay": {
+          "description": "The EMA's decay ceiling (diffusers' EMAModel decay).",
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        },
+        "ema_min_decay": {
+          "description": "The EMA's decay floor (EMAModel min_decay).",
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1,
+          "default": 0
+        },
+        "ema_update_after_step": {
+          "description": "Optimizer steps before the average starts following (EMAModel update_after_step).",
+          "type": "integer",
+          "minimum": 0,
+          "default": 0
+        },
+        "ema_power_warmup": {
+          "description": "The power-law EMA warm-up 1 − (1 + t)^−2/3 instead of (1 + t)/(10 + t) (EMAModel use_ema_warmup).",
+          "type": "boolean",
+          "default": false
+        },
+        "checkpointing_steps": {
+          "description": "Steps between resumable checkpoints (weights, optimizer, EMA, step) in the stage's work folder; a killed run resumes from the last one (--checkpointing_steps).",
+          "type": "integer",
+          "minimum": 1
+        },
+        "seed": {
+          "description": "This stage's seed, instead of the pipeline's.",
+          "type": "integer",
+          "minimum": 0
+        },
+        "prediction_type": {
+          "description": "What the UNet learns to predict: the noise (epsilon) or v (v_prediction).",
+          "enum": [
+            "epsilon",
+            "v_prediction"
+          ]
+        },
+        "snr_gamma": {
+          "description": "Min-SNR loss weighting γ (--snr_gamma; 5 is the paper's value); null for plain MSE.",
+          "type": [
+            "number",
+            "null"
+          ],
+          "exclusiveMinimum": 0,
+          "default": null
+        },
+        "proportion_empty_prompts": {
+          "description": "Share of captions replaced by the empty prompt, so classifier-free guidance works (--proportion_empty_prompts).",
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1,
+          "default": 0.1
+        },
+        "text_encoder": {
+          "description": "A CLIPModel folder (a train-clip stage's ${stage.model}) whose text tower conditions the UNet, frozen; its tokenizer is shipped beside it.",
+          "type": "string",
+          "minLength": 1
+        },
+        "vae": {
+          "description": "An AutoencoderKL folder (a train-vae stage's ${stage.model}), frozen.",
+          "type": "string",
+          "minLength": 1
         }
       }
     }

@@ -11,10 +11,10 @@ public struct DiffusionModelError: Error, CustomStringConvertible, Sendable {
 
 /// One component folder in diffusers layout (`unet/`, `vae/`): `config.json` beside
 /// `diffusion_pytorch_model.safetensors`, which is what `from_pretrained(…, subfolder=…)` reads and writes.
-enum DiffusersFolder {
+public enum DiffusersFolder {
     static let weightsName = "diffusion_pytorch_model.safetensors"
     /// Written into configs so diffusers knows which class to build; the version is the one our fixtures use.
-    static let diffusersVersion = "0.42.1"
+    public static let diffusersVersion = "0.42.1"
 
     static func configPath(_ folder: String) -> String { (folder as NSString).appendingPathComponent("config.json") }
     static func weightsPath(_ folder: String) -> String { (folder as NSString).appendingPathComponent(weightsName) }
