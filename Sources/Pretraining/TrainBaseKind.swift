@@ -62,6 +62,7 @@ struct TrainBaseKind: WorldTrainingKind {
     func run(_ job: StageJob) throws -> [String: PlainValue] {
         let p = StageParameters(job.stage)
         let plan = try plan(job)
+        let dtype = try saveType(job)
         let clipFolder = try p.path("text_encoder", in: job)
         let vae = try AutoencoderKL.load(folder: try p.path("vae", in: job).path)
         let text = try FrozenTextEncoder(clipFolder: clipFolder.path)
@@ -86,7 +87,7 @@ struct TrainBaseKind: WorldTrainingKind {
                                            copying: files, schedulerClasses: ["scheduler": "DDIMScheduler"],
                                            index: ["safety_checker": [NSNull(), NSNull()],
                                                    "feature_extractor": [NSNull(), NSNull()],
-                                                   "requires_safety_checker": false])
+                                                   "requires_safety_checker": false], as: dtype)
         }
         return [:]
     }

@@ -56,6 +56,7 @@ struct TrainCLIPKind: WorldTrainingKind {
     func run(_ job: StageJob) throws -> [String: PlainValue] {
         let p = StageParameters(job.stage)
         let plan = try plan(job)
+        let dtype = try saveType(job)
         let config = try p.config("config", as: CLIPConfig.self)
         let tokenizerFolder = try p.path("tokenizer", in: job)
         let tokenizer = try CLIPTokenizer(folder: tokenizerFolder.path)
@@ -68,7 +69,7 @@ struct TrainCLIPKind: WorldTrainingKind {
                                        batches: WorldBatches(seed: plan.seed &+ 1, batchSize: try p.int("train_batch_size", default: 64)))
         try TrainingStage.run(task, plan: plan, job: job) { task in
             let folder = job.outputURL("model")
-            try task.model.save(folder: folder.path)
+            try task.model.save(folder: folder.path, as: dtype)
             try ModelFolderFiles.copyTokenizer(from: tokenizerFolder, to: folder)
             try ModelFolderFiles.writeProcessor(task.processor, to: folder)
         }

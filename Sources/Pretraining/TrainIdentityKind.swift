@@ -81,6 +81,7 @@ struct TrainIdentityKind: WorldTrainingKind {
     func run(_ job: StageJob) throws -> [String: PlainValue] {
         let p = StageParameters(job.stage)
         let plan = try plan(job)
+        let dtype = try saveType(job)
         let config = try p.config("config", as: ViTConfig.self)
         var generator = RandomGenerator(seed: plan.seed)
         let model = try ViTModel(config, addPoolingLayer: false, generator: &generator)
@@ -88,7 +89,7 @@ struct TrainIdentityKind: WorldTrainingKind {
                                 temperature: try p.float("temperature", default: 0.1))
         try TrainingStage.run(task, plan: plan, job: job) { task in
             let folder = job.outputURL("model")
-            try task.model.save(folder: folder.path)
+            try task.model.save(folder: folder.path, as: dtype)
             try ModelFolderFiles.writeProcessor(task.processor, to: folder)
         }
         return [:]

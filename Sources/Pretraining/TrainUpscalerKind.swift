@@ -83,6 +83,7 @@ struct TrainUpscalerKind: WorldTrainingKind {
     func run(_ job: StageJob) throws -> [String: PlainValue] {
         let p = StageParameters(job.stage)
         let plan = try plan(job)
+        let dtype = try saveType(job)
         let clipFolder = try p.path("text_encoder", in: job)
         let vae = try AutoencoderKL.load(folder: try p.path("vae", in: job).path)
         let text = try FrozenTextEncoder(clipFolder: clipFolder.path)
@@ -112,7 +113,7 @@ struct TrainUpscalerKind: WorldTrainingKind {
             try PipelineFolderWriter.write(to: job.outputURL("model").path, pipelineClass: "StableDiffusionUpscalePipeline",
                                            textEncoder: task.text.model, unet: task.unet, vae: task.vae, copying: files,
                                            schedulerClasses: ["scheduler": "DDIMScheduler", "low_res_scheduler": "DDPMScheduler"],
-                                           index: ["max_noise_level": maxNoiseLevel])
+                                           index: ["max_noise_level": maxNoiseLevel], as: dtype)
         }
         return [:]
     }

@@ -96,6 +96,7 @@ struct TrainVAEKind: WorldTrainingKind {
     func run(_ job: StageJob) throws -> [String: PlainValue] {
         let p = StageParameters(job.stage)
         let plan = try plan(job)
+        let dtype = try saveType(job)
         let config = try p.config("config", as: AutoencoderKLConfig.self)
         var generator = RandomGenerator(seed: plan.seed)
         let vae = try AutoencoderKL(config: config, generator: &generator)
@@ -106,7 +107,7 @@ struct TrainVAEKind: WorldTrainingKind {
             let spread = try Self.latentSpread(task.vae, seed: plan.seed &+ 2)
             task.vae.rescaleLatents(by: Float(1 / Self.scalingFactor / spread))
             job.report(figure: "latent_std_before_rescale", .double((spread * 1e4).rounded() / 1e4))
-            try task.vae.withScalingFactor(Self.scalingFactor).save(folder: job.outputURL("model").path)
+            try task.vae.withScalingFactor(Self.scalingFactor).save(folder: job.outputURL("model").path, as: dtype)
         }
         return [:]
     }

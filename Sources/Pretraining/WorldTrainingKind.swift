@@ -1,4 +1,5 @@
 import Pipeline
+import SafeTensors
 import Training
 
 /// The shape every training kind shares: it publishes a `model` folder and a `logs` folder (loss curve), its key
@@ -21,6 +22,18 @@ extension WorldTrainingKind {
 
     func identity(of stage: StageSpec, in pipeline: PipelineSpec) throws -> StageIdentity {
         StageIdentity(parameters: stage.with.plain, inputs: StageParameters(stage).inputPaths(pathKeys))
+    }
+
+    /// `save_dtype`: float32 (default) or float16, the precision the published weights are written in.
+    func saveType(_ job: StageJob) throws -> SafeTensorsDType {
+        let p = StageParameters(job.stage)
+        switch try p.string("save_dtype", default: "float32") {
+        case "float32": return .float32
+        case "float16": return .float16
+        case let other:
+            throw PipelineError.invalid(at: p.node("save_dtype")?.location ?? job.stage.location,
+                                        "stage '\(job.stage.name)': save_dtype must be float32 or float16, not '\(other)'")
+        }
     }
 
     func plan(_ job: StageJob) throws -> TrainingPlan {

@@ -22,6 +22,8 @@ public final class Trainer<Task: TrainingTask> {
     /// Training seconds over every run that led here.
     public private(set) var seconds: Double = 0
     public private(set) var resumedFrom = 0
+    /// Seconds this process spent drawing micro-batches (rendering, decoding), a part of `seconds`.
+    public private(set) var dataSeconds: Double = 0
 
     private let parameters: [(name: String, tensor: Tensor)]
 
@@ -53,7 +55,7 @@ public final class Trainer<Task: TrainingTask> {
         let secondsBefore = seconds
         var report = TrainingReport(step: start, totalSteps: plan.steps, loss: .nan, smoothedLoss: .nan,
                                     learningRate: 0, examplesPerSecond: 0, secondsLeft: .nan, resumedFrom: start,
-                                    checkpointed: false)
+                                    checkpointed: false, dataShare: 0)
         for step in start..<plan.steps {
             let factor = plan.learningRateFactor(at: step)
             optimizer.scaleLearningRates(by: factor)
@@ -78,6 +80,7 @@ public final class Trainer<Task: TrainingTask> {
             report.examplesPerSecond = Double(task.examplesPerBatch * plan.gradientAccumulation) / perStep
             report.secondsLeft = perStep * Double(plan.steps - done)
             report.checkpointed = checkpointed
+            report.dataShare = dataSeconds / Swift.max(elapsed, 1e-9)
             try onStep(report)
         }
         return curve
@@ -90,7 +93,9 @@ public final class Trainer<Task: TrainingTask> {
         var total: Float = 0
         for m in 0..<micro {
             let index = step * micro + m
+            let fetched = Date()
             let batch = try task.batch(index)
+            dataSeconds += Date().timeIntervalSince(fetched)
             var random = Self.random(seed: plan.seed, microBatch: index)
             let loss = try task.loss(batch, random: &random)
             let value = loss.item

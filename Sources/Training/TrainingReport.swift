@@ -17,11 +17,13 @@ public struct TrainingReport: Sendable {
     public var resumedFrom: Int
     /// Whether a checkpoint was written after this step.
     public var checkpointed: Bool
+    /// The share of this run's time spent drawing data (rendering, decoding) rather than training.
+    public var dataShare: Double
 
-    /// `step 120/2000  loss 0.1234 (avg 0.1301)  lr 1.0e-04  35.2 img/s  ETA 3m12s`
+    /// `step 120/2000  loss 0.1234 (avg 0.1301)  lr 1.0e-04  35.2 img/s  data 4%  ETA 3m12s`
     public var line: String {
-        String(format: "step %d/%d  loss %.4f (avg %.4f)  lr %.1e  %.1f img/s  ETA %@", step, totalSteps, loss,
-               smoothedLoss, learningRate, examplesPerSecond, Self.duration(secondsLeft))
+        String(format: "step %d/%d  loss %.4f (avg %.4f)  lr %.1e  %.1f img/s  data %.0f%%  ETA %@", step, totalSteps,
+               loss, smoothedLoss, learningRate, examplesPerSecond, dataShare * 100, Self.duration(secondsLeft))
             + (checkpointed ? "  [checkpoint]" : "")
     }
 

@@ -321,6 +321,9 @@ extension PipelineSchema {
             },
             "seed": {
               "$ref": "#/$defs/trainingOptions/properties/seed"
+            },
+            "save_dtype": {
+              "$ref": "#/$defs/trainingOptions/properties/save_dtype"
             }
           }
         }
@@ -434,6 +437,9 @@ extension PipelineSchema {
               "description": "Recompute activations in backward to save memory (--gradient_checkpointing).",
               "type": "boolean",
               "default": false
+            },
+            "save_dtype": {
+              "$ref": "#/$defs/trainingOptions/properties/save_dtype"
             }
           }
         }
@@ -560,6 +566,9 @@ extension PipelineSchema {
             },
             "proportion_empty_prompts": {
               "$ref": "#/$defs/trainingOptions/properties/proportion_empty_prompts"
+            },
+            "save_dtype": {
+              "$ref": "#/$defs/trainingOptions/properties/save_dtype"
             }
           }
         }
@@ -692,6 +701,9 @@ extension PipelineSchema {
             },
             "proportion_empty_prompts": {
               "$ref": "#/$defs/trainingOptions/properties/proportion_empty_prompts"
+            },
+            "save_dtype": {
+              "$ref": "#/$defs/trainingOptions/properties/save_dtype"
             }
           }
         }
@@ -796,6 +808,9 @@ extension PipelineSchema {
               "type": "number",
               "exclusiveMinimum": 0,
               "default": 0.1
+            },
+            "save_dtype": {
+              "$ref": "#/$defs/trainingOptions/properties/save_dtype"
             }
           }
         }
@@ -944,6 +959,14 @@ extension PipelineSchema {
           "description": "An AutoencoderKL folder (a train-vae stage's ${stage.model}), frozen.",
           "type": "string",
           "minLength": 1
+        },
+        "save_dtype": {
+          "description": "The precision the published weights are written in (float16 halves the size; training always runs in float32).",
+          "enum": [
+            "float32",
+            "float16"
+          ],
+          "default": "float32"
         }
       }
     }
