@@ -108,12 +108,14 @@ struct WorldCommand: ParsableCommand {
         @Option(help: "Subject id of every tile.") var subject = 7
         @Option(help: "Scene variation.") var seed: UInt64 = 1
         @Option(help: "Instead, tile the first N pretraining examples of stream --seed.") var stream = 0
+        @Option(name: .customLong("class"), help: "With --stream: only this class.") var worldClass: String?
         @Option(help: "The PNG to write.") var out: String
 
         func run() throws {
             let side = try WorldArguments.size(size)
             if stream > 0 {
-                let scenes = WorldSampler(seed: seed).examples(0..<stream).map(\.scene)
+                let classes = try worldClass.map { [try WorldArguments.subject($0, 0).worldClass] } ?? WorldClass.allCases
+                let scenes = WorldSampler(seed: seed, classes: classes).examples(0..<stream).map(\.scene)
                 let sheet = Grid.make(ToyWorld.renderImages(scenes, size: side), options: GridOptions(columns: 12, margin: 2))
                 try PNGEncoder.write(sheet, to: out)
                 return
