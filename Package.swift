@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "WorkerThreads", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ToyWorldTests", dependencies: ["ToyWorld", "Imaging", "WorkerThreads"]),
+        .testTarget(name: "ToyWorldTests", dependencies: ["ToyWorld", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),

@@ -40,19 +40,24 @@ public enum ToyWorld {
     /// `renderBatch` into a caller's buffer of at least `scenes.count · 3 · size²` floats: a training loop
     /// reuses one buffer, and skips the page faults of touching fresh memory (as much time as drawing, at 256).
     public static func renderBatch(_ scenes: [Scene], size: Int, into buffer: UnsafeMutableBufferPointer<Float>) {
-        let per = 3 * size * size
-        precondition(buffer.count >= scenes.count * per, "batch buffer of \(buffer.count) floats < \(scenes.count)×\(per)")
-        nonisolated(unsafe) let base = buffer.baseAddress!
-        Parallel.forRanges(scenes.count, grain: 1) { range in
-            for n in range { canvas(scenes[n], size: size, layers: 0..<3).write(to: base + n * per, scale: 2, offset: -1) }
-        }
+        renderBatch(scenes, size: size, into: buffer, scale: 2, offset: -1)
     }
 
     /// Draws `scenes` in parallel as images in [0, 1].
     public static func renderImages(_ scenes: [Scene], size: Int) -> [Image] {
-        let batch = renderBatch(scenes, size: size), per = 3 * size * size
-        return scenes.indices.map { n in
-            Image(width: size, height: size, channels: 3, pixels: batch[n * per..<(n + 1) * per].map { ($0 + 1) * 0.5 })
+        let per = 3 * size * size
+        var batch = [Float](repeating: 0, count: scenes.count * per)
+        batch.withUnsafeMutableBufferPointer { renderBatch(scenes, size: size, into: $0, scale: 1, offset: 0) }
+        return scenes.indices.map { n in Image(width: size, height: size, channels: 3, pixels: Array(batch[n * per..<(n + 1) * per])) }
+    }
+
+    /// One image per task on the pool, each written as `v · scale + offset`.
+    static func renderBatch(_ scenes: [Scene], size: Int, into buffer: UnsafeMutableBufferPointer<Float>, scale: Float, offset: Float) {
+        let per = 3 * size * size
+        precondition(buffer.count >= scenes.count * per, "batch buffer of \(buffer.count) floats < \(scenes.count)×\(per)")
+        nonisolated(unsafe) let base = buffer.baseAddress!
+        Parallel.forRanges(scenes.count, grain: 1) { range in
+            for n in range { canvas(scenes[n], size: size, layers: 0..<3).write(to: base + n * per, scale: scale, offset: offset) }
         }
     }
 
@@ -60,8 +65,14 @@ public enum ToyWorld {
     static func displayList(_ scene: Scene) -> [Painter] {
         var back = Painter.picture, front = Painter.picture
         back.background(scene.context, seed: scene.backgroundSeed, front: &front)
-        var subject = Painter(subjectOf: scene)
         let extent = scene.worldClass.extent
+        if scene.context == .night {
+            // A pool of moonlight behind the subject, so even a black cat stands out as a silhouette.
+            back.ellipse(scene.centerX, scene.groundY - scene.scale * extent.height * 0.45,
+                         scene.scale * (extent.halfWidth + 0.25), scene.scale * extent.height * 0.7,
+                         RGB(0.3, 0.34, 0.52), alpha: 0.75, soft: 0.12)
+        }
+        var subject = Painter(subjectOf: scene)
         let lit = subject.light
         subject.light = nil
         subject.ellipse(0, 0.0, extent.halfWidth * 0.85, 0.05, RGB(0, 0, 0), alpha: 0.3, soft: 0.04)  // shadow

@@ -21,6 +21,26 @@ import TestSupport
         }
     }
 
+    /// The same stream at 1 and 2 threads (`DBRUN_THREADS`, read at start-up) writes the same bytes.
+    @Test func sampleBytesDoNotDependOnThreads() throws {
+        let folder = try TemporaryFolder()
+        var files: [[Data]] = []
+        for threads in ["1", "2"] {
+            let out = folder.url.appendingPathComponent("t\(threads)").path
+            let process = Process()
+            process.executableURL = try TokenizeCommandTests.dbrunBinary()
+            process.arguments = ["world", "sample", "--count", "12", "--size", "48", "--seed", "8", "--out", out]
+            process.environment = ProcessInfo.processInfo.environment.merging(["DBRUN_THREADS": threads]) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+            files.append(try names.map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) })
+        }
+        #expect(files[0].count == 13 && files[0] == files[1])
+    }
+
     @Test func subjectWritesPhotosAndAnEXIFRotatedJPEG() throws {
         let folder = try TemporaryFolder()
         let out = folder.url.appendingPathComponent("dog").path
