@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "SafeTensors", "TestSupport", "DiffusionTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ToyWorldTests", dependencies: ["ToyWorld", "Imaging", "WorkerThreads"]),
+        .testTarget(name: "ToyWorldTests", dependencies: ["ToyWorld", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),

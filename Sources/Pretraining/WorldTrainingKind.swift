@@ -1,4 +1,5 @@
 import Pipeline
+import ToyWorld
 import SafeTensors
 import Training
 
@@ -21,7 +22,8 @@ extension WorldTrainingKind {
     }
 
     func identity(of stage: StageSpec, in pipeline: PipelineSpec) throws -> StageIdentity {
-        StageIdentity(parameters: stage.with.plain, inputs: StageParameters(stage).inputPaths(pathKeys))
+        StageIdentity(parameters: .object(["with": stage.with.plain, "world_version": .int(ToyWorld.version)]),
+                      inputs: StageParameters(stage).inputPaths(pathKeys))
     }
 
     /// `save_dtype`: float32 (default) or float16, the precision the published weights are written in.

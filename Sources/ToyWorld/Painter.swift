@@ -99,7 +99,8 @@ struct Painter {
         add(.convex(points.map { point($0.0, $0.1) }), color, alpha: alpha)
     }
 
-    /// The local shape of `shape` as a clip: later paints stay inside it until `clip` is reset.
+    /// The first shape `build` paints, in picture coordinates and without painting it: a body to fill and then
+    /// to clip its pattern to.
     func local(_ build: (inout Painter) -> Void) -> SDF? {
         var sub = self
         sub.paints = []

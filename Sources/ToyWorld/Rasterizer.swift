@@ -80,6 +80,15 @@ struct Canvas {
 
     /// The picture, clamped to [0, 1].
     func image() -> Image {
-        Image(width: size, height: size, channels: 3, pixels: pixels.map { min(max($0, 0), 1) })
+        var out = [Float](repeating: 0, count: pixels.count)
+        out.withUnsafeMutableBufferPointer { write(to: $0.baseAddress!, scale: 1, offset: 0) }
+        return Image(width: size, height: size, channels: 3, pixels: out)
+    }
+
+    /// Writes the samples, clamped to [0, 1], as `v · scale + offset` (2 and −1 give a model's [−1, 1]).
+    func write(to out: UnsafeMutablePointer<Float>, scale: Float, offset: Float) {
+        pixels.withUnsafeBufferPointer { p in
+            for i in 0..<p.count { out[i] = min(max(p[i], 0), 1) * scale + offset }
+        }
     }
 }

@@ -51,7 +51,7 @@ extension Painter {
     /// The subject's coat pattern inside `body`, laid out in local coordinates over the box (u0…u1, v0…v1);
     /// drawn from the subject's seed so every photo of it shows the same spots.
     mutating func coatPattern(_ subject: Subject, inside body: SDF?, u0: Float, u1: Float, v0: Float, v1: Float,
-                       stripeAngle: Float = 100) {
+                       upright: Bool = false) {
         guard subject.pattern != .plain, let body else { return }
         var rng = SplitMix64(seed: subject.id.seed ^ 0xC0A7)
         let color = subject.id.worldClass.isAnimal ? Painter.coatSecond(subject) : subject.secondColor.rgb
@@ -65,10 +65,15 @@ extension Painter {
                 circle(u0 + w * rng.unit(), v0 + h * rng.unit(), min(w, h) * rng.uniform(0.07...0.14), color)
             }
         case .stripes:
+            // Bands across the body's long axis, as a tabby's run across its back.
             let n = 5
             for i in 0..<n {
-                let u = u0 + w * (Float(i) + 0.5) / Float(n)
-                box(u, v0 + h * 0.6, w * 0.035, h * 0.6, angle: stripeAngle, color)
+                let t = (Float(i) + 0.5) / Float(n)
+                if upright {
+                    box(u0 + w / 2, v0 + h * t, w * 0.7, h * 0.03, angle: -8, color)
+                } else {
+                    box(u0 + w * t, v0 + h * 0.6, w * 0.035, h * 0.7, angle: 8, color)
+                }
             }
         case .patches:
             for _ in 0..<2 {

@@ -1,7 +1,8 @@
 /// A cat, facing right, standing on v = 0: slim body, thin legs, a small round head with large pointed ears
 /// and no snout, whiskers, and a long raised tail; sitting cats are upright with the tail curled on the ground.
 extension Painter {
-    mutating func cat(_ s: Subject, sitting: Bool) {
+    mutating func cat(_ s: Subject, sitting: Bool, gait: Float) {
+        let step = gait * 0.08
         let coat = s.mainColor.rgb, far = coat.scaled(0.78)
         let legLen = s.measure(1, 0.3...0.36), bodyRx = s.measure(0, 0.32...0.4), bodyRy = s.measure(4, 0.11...0.14)
         let headR = s.measure(2, 0.13...0.155)
@@ -16,7 +17,7 @@ extension Painter {
             let body = local { $0.ellipse(-0.02, 0.3, 0.2, 0.3, coat) }
             fill(body, coat)
             ellipse(-0.1, 0.12, 0.18, 0.13, coat)  // haunch
-            coatPattern(s, inside: body, u0: -0.2, u1: 0.2, v0: 0, v1: 0.6, stripeAngle: 20)
+            coatPattern(s, inside: body, u0: -0.2, u1: 0.2, v0: 0, v1: 0.6, upright: true)
             capsule(0.1, 0.4, 0.12, 0.03, 0.035, 0.035, coat)
             capsule(0.02, 0.38, 0.04, 0.03, 0.035, 0.035, far)
             ellipse(0.13, 0.025, 0.05, 0.025, coat)
@@ -28,15 +29,15 @@ extension Painter {
             let mid = (-bodyRx - 0.12, bodyV + 0.28), tip = (-bodyRx - 0.04, bodyV + 0.5)
             capsule(base.0, base.1, mid.0, mid.1, 0.032, 0.03, coat)
             capsule(mid.0, mid.1, tip.0, tip.1, 0.03, 0.026, coat)
-            for u in [bodyRx * 0.7 + 0.035, -bodyRx * 0.7 + 0.035] {
-                capsule(u, bodyV, u + 0.01, 0.03, 0.04, 0.034, far)
+            for (u, swing) in [(bodyRx * 0.7 + 0.035, -step), (-bodyRx * 0.7 + 0.035, step)] {
+                capsule(u, bodyV, u + 0.01 + swing, 0.03, 0.04, 0.034, far)
             }
             let body = local { $0.ellipse(0, bodyV, bodyRx, bodyRy, angle: 4, coat) }
             fill(body, coat)
             coatPattern(s, inside: body, u0: -bodyRx, u1: bodyRx, v0: bodyV - bodyRy, v1: bodyV + bodyRy)
-            for u in [bodyRx * 0.7 - 0.02, -bodyRx * 0.7 - 0.02] {
-                capsule(u, bodyV, u + 0.01, 0.03, 0.042, 0.036, coat)
-                ellipse(u + 0.03, 0.022, 0.05, 0.024, coat)
+            for (u, swing) in [(bodyRx * 0.7 - 0.02, step), (-bodyRx * 0.7 - 0.02, -step)] {
+                capsule(u, bodyV, u + 0.01 + swing, 0.03, 0.042, 0.036, coat)
+                ellipse(u + 0.03 + swing, 0.022, 0.05, 0.024, coat)
             }
         }
         capsule(neckBase.0, neckBase.1, head.0, head.1, headR * 0.55, headR * 0.5, coat)

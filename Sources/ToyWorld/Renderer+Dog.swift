@@ -1,7 +1,8 @@
 /// A dog, facing right, standing on v = 0: long body, four sturdy legs, a protruding snout, floppy or pricked
 /// ears, a tail up or down; sitting dogs are upright with the haunch on the ground.
 extension Painter {
-    mutating func dog(_ s: Subject, sitting: Bool) {
+    mutating func dog(_ s: Subject, sitting: Bool, gait: Float) {
+        let step = gait * 0.09
         let coat = s.mainColor.rgb, far = coat.scaled(0.78)
         let legLen = s.measure(1, 0.3...0.4), bodyRx = s.measure(0, 0.34...0.44), bodyRy = s.measure(4, 0.13...0.18)
         let headR = s.measure(2, 0.14...0.18), snout = s.measure(3, 0.09...0.14)
@@ -20,7 +21,7 @@ extension Painter {
             ellipse(-0.02, 0.04, 0.12, 0.04, far)
             capsule(0.16, 0.42, 0.19, 0.035, 0.055, 0.055, coat)
             ellipse(0.23, 0.035, 0.07, 0.035, coat)
-            coatPattern(s, inside: body, u0: -0.25, u1: 0.25, v0: 0.05, v1: 0.65)
+            coatPattern(s, inside: body, u0: -0.25, u1: 0.25, v0: 0.05, v1: 0.65, upright: true)
         } else {
             neckBase = (bodyRx * 0.72, bodyV + bodyRy * 0.3)
             head = (bodyRx + headR * 0.55, bodyV + 0.3)
@@ -28,16 +29,17 @@ extension Painter {
             let tailUp = s.proportions[5] > 0.4
             let tip = tailUp ? (-bodyRx - 0.2, bodyV + 0.3) : (-bodyRx - 0.14, bodyV - 0.22)
             capsule(tailBase.0, tailBase.1, tip.0, tip.1, 0.045, 0.022, coat)
-            for u in [bodyRx * 0.68 + 0.04, -bodyRx * 0.72 + 0.04] {  // far legs
-                capsule(u, bodyV, u + 0.02, 0.04, 0.055, 0.048, far)
-                ellipse(u + 0.05, 0.03, 0.065, 0.03, far)
+            // Far legs swing opposite to the near ones when walking.
+            for (u, swing) in [(bodyRx * 0.68 + 0.04, -step), (-bodyRx * 0.72 + 0.04, step)] {
+                capsule(u, bodyV, u + 0.02 + swing, 0.04, 0.055, 0.048, far)
+                ellipse(u + 0.05 + swing, 0.03, 0.065, 0.03, far)
             }
             body = local { $0.ellipse(0, bodyV, bodyRx, bodyRy, coat) }
             fill(body, coat)
             coatPattern(s, inside: body, u0: -bodyRx, u1: bodyRx, v0: bodyV - bodyRy, v1: bodyV + bodyRy)
-            for u in [bodyRx * 0.68 - 0.02, -bodyRx * 0.72 - 0.02] {  // near legs
-                capsule(u, bodyV, u + 0.015, 0.04, 0.06, 0.05, coat)
-                ellipse(u + 0.045, 0.03, 0.07, 0.032, coat)
+            for (u, swing) in [(bodyRx * 0.68 - 0.02, step), (-bodyRx * 0.72 - 0.02, -step)] {  // near legs
+                capsule(u, bodyV, u + 0.015 + swing, 0.04, 0.06, 0.05, coat)
+                ellipse(u + 0.045 + swing, 0.03, 0.07, 0.032, coat)
             }
             // Belly shade for volume.
             ellipse(0, bodyV - bodyRy * 0.7, bodyRx * 0.8, bodyRy * 0.3, coat.scaled(0.85), alpha: 0.5)

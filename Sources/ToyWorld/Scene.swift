@@ -9,6 +9,8 @@ public struct Scene: Sendable, Hashable, Codable {
     public var facing: Float
     /// Animals only: sitting instead of standing.
     public var sitting: Bool
+    /// Standing animals only: how far into a stride the legs are, 0 (square) to 1 (walking).
+    public var gait: Float
     /// Tilt of the whole subject in degrees (small: a hand-held camera, a sloping ground).
     public var tilt: Float
     /// The subject's horizontal centre and the ground line under it, in [0, 1] (y down).
@@ -30,6 +32,7 @@ public struct Scene: Sendable, Hashable, Codable {
         facing = rng.coin() ? 1 : -1
         sitting = cls.isAnimal && rng.chance(cls == .cat ? 0.5 : 0.3)
         tilt = rng.uniform(-6...6) * (cls.isAnimal ? 1 : 0.5)
+        gait = cls.isAnimal && !sitting && rng.chance(0.6) ? rng.uniform(0.3...1) : 0
         let extent = cls.extent
         // Wide subjects get a smaller scale so they fit; tall ones may fill up to 60% of the height.
         let maxScale = min(0.6, 0.92 / (2 * extent.halfWidth))

@@ -13,8 +13,6 @@ enum SDF: Sendable {
     case ring(x: Float, y: Float, r: Float, halfWidth: Float)
     /// A convex polygon as outward edge lines (nx, ny, c) with |n| = 1: d = max(n·p − c).
     case polygon(edges: [Float], bounds: Bounds)
-    /// Everything on the side of the line n·p = c that n points away from (for clipping).
-    case halfPlane(nx: Float, ny: Float, c: Float)
 
     /// The signed distance at (x, y).
     @inline(__always) func distance(_ x: Float, _ y: Float) -> Float {
@@ -52,8 +50,6 @@ enum SDF: Sendable {
                 i += 3
             }
             return d
-        case let .halfPlane(nx, ny, c):
-            return nx * x + ny * y - c
         }
     }
 
@@ -72,7 +68,6 @@ enum SDF: Sendable {
             return Bounds(min(ax, bx) - r, min(ay, by) - r, max(ax, bx) + r, max(ay, by) + r)
         case let .ring(x, y, r, w): return Bounds(x - r - w, y - r - w, x + r + w, y + r + w)
         case let .polygon(_, bounds): return bounds
-        case .halfPlane: return Bounds(-1e6, -1e6, 1e6, 1e6)
         }
     }
 

@@ -20,7 +20,7 @@ public enum WorldContext: String, Sendable, Codable, CaseIterable, Comparable {
     /// The light falling on the subject before per-scene variation: night is dark and blue, the desert warm.
     var light: RGB {
         switch self {
-        case .night: RGB(0.56, 0.6, 0.78)
+        case .night: RGB(0.62, 0.66, 0.86)
         case .desert: RGB(1.04, 0.97, 0.86)
         case .forest: RGB(0.86, 0.92, 0.82)
         case .snow: RGB(0.98, 1.0, 1.06)

@@ -105,22 +105,27 @@ struct WorldCommand: ParsableCommand {
             commandName: "grid", abstract: "Write a sheet of every class × context at --size, and a row at --large.")
         @Option(help: "Tile side of the class × context sheet.") var size = 64
         @Option(help: "Tile side of the close-up row (0: none).") var large = 256
-        @Option(help: "Subject id of every tile.") var subject = 7
+        @Option(help: "Subject id of the first column (the others follow it) and of the close-ups.") var subject = 7
         @Option(help: "Scene variation.") var seed: UInt64 = 1
         @Option(help: "Instead, tile the first N pretraining examples of stream --seed.") var stream = 0
+        @Option(name: .customLong("class"), help: "With --stream: only this class.") var worldClass: String?
         @Option(help: "The PNG to write.") var out: String
 
         func run() throws {
             let side = try WorldArguments.size(size)
             if stream > 0 {
-                let scenes = WorldSampler(seed: seed).examples(0..<stream).map(\.scene)
+                let classes = try worldClass.map { [try WorldArguments.subject($0, 0).worldClass] } ?? WorldClass.allCases
+                let scenes = WorldSampler(seed: seed, classes: classes).examples(0..<stream).map(\.scene)
                 let sheet = Grid.make(ToyWorld.renderImages(scenes, size: side), options: GridOptions(columns: 12, margin: 2))
                 try PNGEncoder.write(sheet, to: out)
                 return
             }
             var scenes: [Scene] = []
             for cls in WorldClass.allCases {
-                for context in WorldContext.allCases { scenes.append(Scene(SubjectID(cls, subject), in: context, variation: seed)) }
+                // A different instance in each context, so the sheet shows the class's range too.
+                for context in WorldContext.allCases {
+                    scenes.append(Scene(SubjectID(cls, subject + context.index), in: context, variation: seed))
+                }
             }
             let small = Grid.make(ToyWorld.renderImages(scenes, size: side),
                                   options: GridOptions(columns: WorldContext.allCases.count, margin: 2))
