@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "dbrun",
             dependencies: [
-                "Pipeline", "DreamBooth", "Diffusion", "SafeTensors", "Imaging", "Tensor", "ToyWorld",
+                "Pipeline", "DreamBooth", "Pretraining", "Diffusion", "SafeTensors", "Imaging", "Tensor", "ToyWorld",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

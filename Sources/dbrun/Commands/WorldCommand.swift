@@ -8,7 +8,7 @@ import ToyWorld
 struct WorldCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "world", abstract: "Render the embedded procedural world: subjects, contexts, captions.",
-        subcommands: [Render.self, SubjectPhotos.self, Sample.self, GridSheet.self]
+        subcommands: [Render.self, SubjectPhotos.self, Sample.self, GridSheet.self, WorldEvalCommand.self]
     )
 
     /// `dbrun world render`: one scene to a PNG.

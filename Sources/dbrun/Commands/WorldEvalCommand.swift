@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Pretraining
+import Tensor
+
+/// `dbrun world eval`: the embedded world's quality gates on fresh held-out renders (docs/toyworld.md).
+struct WorldEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Measure the world's models against their quality gates on held-out renders.",
+        discussion: "Each part runs when its folders exist: VAE (PSNR), evaluator CLIP (zero-shot class and context), "
+            + "identity encoder (top-1 retrieval), base (class, context, diversity, Fréchet distance; needs both "
+            + "evaluators) and upscaler (PSNR and identity similarity against bicubic; needs the identity encoder). "
+            + "Exit status 1 when a measured gate fails.")
+
+    @Option(help: "The world's model folder (holding base/, upscaler/, clip/, identity/).") var models = "models/toyworld"
+    @Option(help: "A VAE folder (default: the base model's vae/).") var vae: String?
+    @Option(help: "The base StableDiffusionPipeline folder (default: MODELS/base).") var base: String?
+    @Option(help: "The StableDiffusionUpscalePipeline folder (default: MODELS/upscaler).") var upscaler: String?
+    @Option(help: "The evaluator CLIPModel folder (default: MODELS/clip).") var clip: String?
+    @Option(help: "The identity encoder ViTModel folder (default: MODELS/identity).") var identity: String?
+    @Option(help: "Seed of the held-out scenes and the samples.") var seed: UInt64 = 0
+    @Option(help: "Denoising steps for base and upscaler samples.") var steps = 25
+    @Flag(help: "Print the report as JSON.") var json = false
+    @Option(help: "Threads for the engine (default: all cores).") var threads: Int?
+
+    func run() throws {
+        if let threads { BLAS.setThreadCount(threads) }
+        func existing(_ given: String?, _ fallback: String) -> String? {
+            let path = given ?? (models as NSString).appendingPathComponent(fallback)
+            return FileManager.default.fileExists(atPath: path) ? path : nil
+        }
+        if let given = [vae, base, upscaler, clip, identity].compactMap({ $0 }).first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+            throw PipelineError.invalid(at: SourceLocation(file: given), "no such model folder")
+        }
+        let found = WorldEvaluation.Models(vae: existing(vae, "base/vae"), base: existing(base, "base"),
+                                           upscaler: existing(upscaler, "upscaler"), clip: existing(clip, "clip"),
+                                           identity: existing(identity, "identity"))
+        var evaluation = WorldEvaluation(models: found, seed: seed)
+        evaluation.sizes.samplingSteps = steps
+        let display = ProgressDisplay()
+        evaluation.log = { display.line($0) }
+        let report = try evaluation.run()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        if json {
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(Self.table(report))
+        }
+        if !report.passed { throw ExitCode(1) }
+    }
+
+    static func table(_ r: WorldEvaluation.Report) -> String {
+        var lines: [String] = []
+        func row(_ name: String, _ gate: WorldEvaluation.Gate) {
+            lines.append(String(format: "%-34@ %10.4f  %@  %@", name as NSString, gate.value, gate.passed ? "pass" : "FAIL", gate.gate))
+        }
+        if let v = r.vae { row("vae psnr (dB)", v.psnrDB) }
+        if let c = r.clip { row("clip zero-shot class accuracy", c.classAccuracy); row("clip zero-shot context accuracy", c.contextAccuracy) }
+        if let i = r.identity { row("identity top-1 retrieval", i.top1Retrieval) }
+        if let b = r.base {
+            row("base class accuracy", b.classAccuracy)
+            row("base context accuracy", b.contextAccuracy)
+            row("base diversity (identity sim.)", b.diversity)
+            lines.append(String(format: "%-34@ %10.4f  (two render sets: %.4f)", "base Fréchet distance to renders" as NSString,
+                                b.frechetToRenders, b.frechetRendersToRenders))
+        }
+        if let u = r.upscaler {
+            row("upscaler psnr (dB)", u.psnrDB)
+            row("upscaler identity similarity", u.identitySimilarity)
+        }
+        lines.append(r.passed ? "every measured gate passed" : "a gate failed")
+        return lines.joined(separator: "\n")
+    }
+}
