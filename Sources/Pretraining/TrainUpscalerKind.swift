@@ -7,7 +7,7 @@ import ToyWorld
 import Training
 
 /// The ×4 upscaler's objective, as Imagen's and SD's super-resolution models are trained: random high-resolution
-/// crops, their 4× box-downsampled copies (the renderer's own antialiasing at the base resolution) noised to a
+/// crops, their box-downsampled copies (by the VAE's factor, 4 for the world's) (the renderer's own antialiasing at the base resolution) noised to a
 /// random level that is also the class label, and v-prediction on the crops' latents.
 final class UpscalerTask: TrainingTask {
     let unet: UNet2DConditionModel
@@ -19,7 +19,8 @@ final class UpscalerTask: TrainingTask {
     let batches: WorldBatches
     /// The side of a high-resolution crop, and of the render it is cut from.
     let cropSize: Int, renderSize: Int
-    let factor = 4
+    /// The upscaling factor: the VAE's, as the pipeline upscales by it.
+    let factor: Int
 
     init(unet: UNet2DConditionModel, vae: AutoencoderKL, text: FrozenTextEncoder, objective: DenoisingObjective,
          conditioning: UpscalerConditioning, dropout: CaptionDropout, batches: WorldBatches, cropSize: Int, renderSize: Int) {
@@ -32,6 +33,7 @@ final class UpscalerTask: TrainingTask {
         self.batches = batches
         self.cropSize = cropSize
         self.renderSize = renderSize
+        factor = vae.config.scaleFactor
         vae.setRequiresGrad(false)
     }
 

@@ -21,10 +21,11 @@ import Training
         return (first, last)
     }
 
+    /// Three blocks: 4× downsampling, as the world's VAE.
     static func tinyVAE(_ generator: inout RandomGenerator) throws -> AutoencoderKL {
         try AutoencoderKL(config: AutoencoderKLConfig.decode(Data("""
-        {"block_out_channels": [8, 8], "down_block_types": ["DownEncoderBlock2D", "DownEncoderBlock2D"],
-         "up_block_types": ["UpDecoderBlock2D", "UpDecoderBlock2D"], "layers_per_block": 1, "norm_num_groups": 4,
+        {"block_out_channels": [8, 8, 8], "down_block_types": ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
+         "up_block_types": ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"], "layers_per_block": 1, "norm_num_groups": 4,
          "latent_channels": 4, "sample_size": 16}
         """.utf8)).config, generator: &generator)
     }
@@ -41,7 +42,7 @@ import Training
     static func tinyUNet(inChannels: Int, classes: Int?, _ generator: inout RandomGenerator) throws -> UNet2DConditionModel {
         let classKey = classes.map { ", \"num_class_embeds\": \($0)" } ?? ""
         return try UNet2DConditionModel(config: UNet2DConditionConfig.decode(Data("""
-        {"sample_size": 8, "in_channels": \(inChannels), "out_channels": 4, "layers_per_block": 1,
+        {"sample_size": 4, "in_channels": \(inChannels), "out_channels": 4, "layers_per_block": 1,
          "block_out_channels": [16, 16], "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
          "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"], "cross_attention_dim": 16, "attention_head_dim": 4,
          "norm_num_groups": 4\(classKey)}

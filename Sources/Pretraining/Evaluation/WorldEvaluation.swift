@@ -42,6 +42,9 @@ public struct WorldEvaluation {
     public var models: Models
     public var seed: UInt64
     public var sizes = Sizes()
+    /// Where to write the sample grids (`base-samples.png`: one sample of every class × context;
+    /// `upscaler-samples.png`: rows of low-res input, bicubic, upscaled, original); nil for none.
+    public var gridFolder: URL?
     /// Progress lines ("base: sampling 48 prompts…").
     public var log: (String) -> Void = { _ in }
 
@@ -238,6 +241,12 @@ public struct WorldEvaluation {
         log("base: sampling \(prompts.count) images of every class × context")
         let samples = try sample(sd, prompts: prompts, seed: seed ^ 0xD4)
         let (predictedClasses, predictedContexts) = try zeroShot(clip, images: samples, classes: classes)
+        if let gridFolder {
+            let first = stride(from: 0, to: samples.count, by: sizes.samplesPerPrompt).map { $0 }
+            let grid = Grid.make(first.map { samples[$0] }, captions: first.map { "\(classes[$0].noun) \(contexts[$0].rawValue)" },
+                                 options: GridOptions(columns: WorldContext.allCases.count, margin: 4, captionLines: 1))
+            try PNGEncoder.write(grid, to: gridFolder.appendingPathComponent("base-samples.png").path)
+        }
         let classRight = zip(predictedClasses, classes).filter { $0 == $1 }.count
         let contextRight = zip(predictedContexts, contexts).filter { $0 == $1 }.count
 
@@ -301,6 +310,14 @@ public struct WorldEvaluation {
                                          prompts: ["a photo of " + Captions.withArticle(scenes[k].worldClass.noun)],
                                          seeds: [seed &+ UInt64(k)], steps: sizes.samplingSteps, guidanceScale: 1, noiseLevel: 20)
             upscaled += Image.images(from: try upscaler.upscaler.upscale(request).images!)
+        }
+        if let gridFolder {
+            let shown = min(8, high.count)
+            let rows = [low.map { $0.resized(width: 256, height: 256, filter: .box) }, bicubic, upscaled, high]
+            let tiles = rows.flatMap { $0.prefix(shown) }
+            let labels = ["low-res input", "bicubic", "upscaled", "original"].flatMap { Array(repeating: $0, count: shown) }
+            try PNGEncoder.write(Grid.make(tiles, captions: labels, options: GridOptions(columns: shown, margin: 4, captionLines: 1)),
+                                 to: gridFolder.appendingPathComponent("upscaler-samples.png").path)
         }
         let psnr = zip(upscaled, high).map { Self.psnr($0, $1) }.reduce(0, +) / Double(high.count)
         let bicubicPSNR = zip(bicubic, high).map { Self.psnr($0, $1) }.reduce(0, +) / Double(high.count)

@@ -22,6 +22,7 @@ struct WorldEvalCommand: ParsableCommand {
     @Option(help: "Seed of the held-out scenes and the samples.") var seed: UInt64 = 0
     @Option(help: "Denoising steps for base and upscaler samples.") var steps = 25
     @Flag(help: "Print the report as JSON.") var json = false
+    @Option(help: "Write sample grids (base-samples.png, upscaler-samples.png) into this folder.") var grids: String?
     @Option(help: "Threads for the engine (default: all cores).") var threads: Int?
 
     func run() throws {
@@ -38,6 +39,10 @@ struct WorldEvalCommand: ParsableCommand {
                                            identity: existing(identity, "identity"))
         var evaluation = WorldEvaluation(models: found, seed: seed)
         evaluation.sizes.samplingSteps = steps
+        if let grids {
+            try FileManager.default.createDirectory(atPath: grids, withIntermediateDirectories: true)
+            evaluation.gridFolder = URL(fileURLWithPath: grids)
+        }
         let display = ProgressDisplay()
         evaluation.log = { display.line($0) }
         let report = try evaluation.run()
