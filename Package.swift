@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "DiffusionTestSupport", dependencies: ["Diffusion", "SafeTensors"], path: "Tests/DiffusionTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "WorkerThreads", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensor", "TestSupport"]),
-        .testTarget(name: "PretrainingTests", dependencies: ["Pretraining", "Training", "Diffusion", "ToyWorld", "Tensor"]),
+        .testTarget(name: "PretrainingTests", dependencies: ["Pretraining", "Training", "Diffusion", "ToyWorld", "Tensor", "Pipeline"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "SafeTensors", "TestSupport", "DiffusionTestSupport"],
                     exclude: ["Fixtures"]),

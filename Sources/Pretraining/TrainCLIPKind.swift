@@ -6,6 +6,11 @@ import ToyWorld
 import Training
 
 /// CLIP's symmetric contrastive objective on rendered (image, caption) pairs of the world.
+///
+/// The background is most of a picture, so on freely drawn batches the loss falls by telling contexts apart and
+/// the class is never learned (measured: zero-shot class accuracy at chance, context accuracy 100%, after 1500
+/// steps). Every other micro-batch is therefore drawn from a single context, where only the subject (its class,
+/// colour, pattern) tells the captions apart.
 final class CLIPContrastiveTask: TrainingTask {
     let model: CLIPModel
     let tokenizer: CLIPTokenizer
@@ -31,8 +36,17 @@ final class CLIPContrastiveTask: TrainingTask {
     var trainableParameters: [(name: String, tensor: Tensor)] { model.trainableParameters() }
     var examplesPerBatch: Int { batches.batchSize }
 
+    /// Micro-batch `index`: from one context when `index` is even (the context cycling with the index), from the
+    /// whole world when it is odd.
+    func examples(_ index: Int) -> [WorldExample] {
+        guard index % 2 == 0 else { return batches.examples(index) }
+        let contexts = WorldContext.allCases
+        let sampler = WorldSampler(seed: batches.sampler.seed, contexts: [contexts[(index / 2) % contexts.count]])
+        return sampler.examples(index * batches.batchSize..<(index + 1) * batches.batchSize)
+    }
+
     func batch(_ index: Int) throws -> (pixels: Tensor, ids: [[Int]]) {
-        let examples = batches.examples(index)
+        let examples = examples(index)
         let pixels = WorldBatches.pixels(examples.map(\.scene), size: model.config.visionConfig.imageSize)
         return (WorldBatches.normalized(pixels, mean: processor.imageMean, std: processor.imageStd),
                 examples.map { tokenizer.encode($0.caption) })
@@ -48,7 +62,7 @@ final class CLIPContrastiveTask: TrainingTask {
 /// CLIP-I and CLIP-T. Publishes a transformers CLIPModel folder with its tokenizer and preprocessor.
 struct TrainCLIPKind: WorldTrainingKind {
     let name = "train-clip"
-    let version = 1
+    let version = 2
     let pathKeys = ["tokenizer"]
     let defaults = TrainingPlan(steps: 3000, learningRate: 5e-4, schedule: .cosine, warmupSteps: 200,
                                 weightDecay: 0.1, maxGradNorm: 1, checkpointEvery: 250)

@@ -42,6 +42,13 @@ public final class Runner: @unchecked Sendable {
 
     /// A stage's key, given the records its upstream stages have now. Hashes its inputs (cheaply, through the state).
     func key(for stage: StageSpec, upstream records: [String: StageRecord]) throws -> CacheKey {
+        try key(for: stage, upstreamFingerprints: records.mapValues { $0.outputs.mapValues(\.fingerprint) })
+    }
+
+    /// A stage's key, given what its upstream stages' outputs hold (stage → output → content hash or value, as a
+    /// record's `fingerprint`): how a model card's stage keys are checked against the pipeline file without the
+    /// store that made them.
+    public func key(for stage: StageSpec, upstreamFingerprints: [String: [String: PlainValue]]) throws -> CacheKey {
         let kind = pipeline.kind(of: stage)
         let identity = try kind.identity(of: stage, in: spec)
         var inputs: [String: ContentHash] = [:]
@@ -55,10 +62,10 @@ public final class Runner: @unchecked Sendable {
         }
         var upstream: [String: PlainValue] = [:]
         for ref in stage.references {
-            upstream["\(ref.stage).\(ref.output)"] = records[ref.stage]?.outputs[ref.output]?.fingerprint ?? .null
+            upstream["\(ref.stage).\(ref.output)"] = upstreamFingerprints[ref.stage]?[ref.output] ?? .null
         }
         for need in stage.needs {
-            upstream[need.stage] = .object(records[need.stage]?.outputs.mapValues(\.fingerprint) ?? [:])
+            upstream[need.stage] = .object(upstreamFingerprints[need.stage] ?? [:])
         }
         return CacheKey(kind: kind, identity: identity, inputs: inputs, upstream: upstream, seed: spec.seed)
     }
