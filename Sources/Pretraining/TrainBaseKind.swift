@@ -69,6 +69,7 @@ struct TrainBaseKind: WorldTrainingKind {
         let config = try p.config("config", as: UNet2DConditionConfig.self)
         var generator = RandomGenerator(seed: plan.seed)
         let unet = try UNet2DConditionModel(config: config, generator: &generator)
+        unet.gradientCheckpointing = try p.bool("gradient_checkpointing", default: false)
         let schedule = try WorldSchedulers.training(prediction: p.string("prediction_type", default: "epsilon"), stage: job.stage)
         let task = DenoiserTask(
             unet: unet, vae: vae, text: text,

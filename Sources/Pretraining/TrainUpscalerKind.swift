@@ -92,6 +92,7 @@ struct TrainUpscalerKind: WorldTrainingKind {
         let config = try p.config("config", as: UNet2DConditionConfig.self)
         var generator = RandomGenerator(seed: plan.seed)
         let unet = try UNet2DConditionModel(config: config, generator: &generator)
+        unet.gradientCheckpointing = try p.bool("gradient_checkpointing", default: false)
         let maxNoiseLevel = try p.int("max_noise_level", default: 350)
         guard (config.numClassEmbeds ?? 0) > maxNoiseLevel, config.inChannels == vae.config.latentChannels + 3 else {
             throw PipelineError.invalid(at: p.node("config")?.location ?? job.stage.location,

@@ -434,9 +434,7 @@ extension PipelineSchema {
               "default": 1e-06
             },
             "gradient_checkpointing": {
-              "description": "Recompute activations in backward to save memory (--gradient_checkpointing).",
-              "type": "boolean",
-              "default": false
+              "$ref": "#/$defs/trainingOptions/properties/gradient_checkpointing"
             },
             "save_dtype": {
               "$ref": "#/$defs/trainingOptions/properties/save_dtype"
@@ -569,6 +567,9 @@ extension PipelineSchema {
             },
             "save_dtype": {
               "$ref": "#/$defs/trainingOptions/properties/save_dtype"
+            },
+            "gradient_checkpointing": {
+              "$ref": "#/$defs/trainingOptions/properties/gradient_checkpointing"
             }
           }
         }
@@ -704,6 +705,9 @@ extension PipelineSchema {
             },
             "save_dtype": {
               "$ref": "#/$defs/trainingOptions/properties/save_dtype"
+            },
+            "gradient_checkpointing": {
+              "$ref": "#/$defs/trainingOptions/properties/gradient_checkpointing"
             }
           }
         }
@@ -967,6 +971,11 @@ extension PipelineSchema {
             "float16"
           ],
           "default": "float32"
+        },
+        "gradient_checkpointing": {
+          "description": "Recompute each block's activations during backward instead of keeping them (--gradient_checkpointing): less memory, about a third more compute.",
+          "type": "boolean",
+          "default": false
         }
       }
     }
