@@ -62,7 +62,11 @@ struct WorldEvalCommand: ParsableCommand {
             lines.append(String(format: "%-34@ %10.4f  %@  %@", name as NSString, gate.value, gate.passed ? "pass" : "FAIL", gate.gate))
         }
         if let v = r.vae { row("vae psnr (dB)", v.psnrDB) }
-        if let c = r.clip { row("clip zero-shot class accuracy", c.classAccuracy); row("clip zero-shot context accuracy", c.contextAccuracy) }
+        if let c = r.clip {
+            row("clip zero-shot class accuracy", c.classAccuracy)
+            row("clip zero-shot context accuracy", c.contextAccuracy)
+            lines.append(String(format: "%-34@ %10.4f", "clip class accuracy given context" as NSString, c.classAccuracyGivenContext))
+        }
         if let i = r.identity { row("identity top-1 retrieval", i.top1Retrieval) }
         if let b = r.base {
             row("base class accuracy", b.classAccuracy)
