@@ -77,7 +77,7 @@ final class UpscalerTask: TrainingTask {
 /// scratch on crops over the frozen world VAE and text encoder. Publishes that pipeline's folder.
 struct TrainUpscalerKind: WorldTrainingKind {
     let name = "train-upscaler"
-    let version = 1
+    let version = 2
     let pathKeys: [String] = []
     let defaults = TrainingPlan(steps: 4000, learningRate: 5e-4, schedule: .cosine, warmupSteps: 200,
                                 weightDecay: 1e-2, maxGradNorm: 1, ema: .init(decay: 0.999), checkpointEvery: 250)
@@ -94,6 +94,11 @@ struct TrainUpscalerKind: WorldTrainingKind {
         let unet = try UNet2DConditionModel(config: config, generator: &generator)
         unet.gradientCheckpointing = try p.bool("gradient_checkpointing", default: false)
         let maxNoiseLevel = try p.int("max_noise_level", default: 350)
+        let maxTrainNoiseLevel = try p.int("max_train_noise_level", default: maxNoiseLevel)
+        guard maxTrainNoiseLevel <= maxNoiseLevel else {
+            throw PipelineError.invalid(at: p.node("max_train_noise_level")?.location ?? job.stage.location,
+                                        "stage '\(job.stage.name)': max_train_noise_level (\(maxTrainNoiseLevel)) is above max_noise_level (\(maxNoiseLevel))")
+        }
         guard (config.numClassEmbeds ?? 0) > maxNoiseLevel, config.inChannels == vae.config.latentChannels + 3 else {
             throw PipelineError.invalid(at: p.node("config")?.location ?? job.stage.location,
                                         "stage '\(job.stage.name)': the upscaler's UNet needs in_channels = \(vae.config.latentChannels + 3) "
@@ -106,7 +111,7 @@ struct TrainUpscalerKind: WorldTrainingKind {
             objective: DenoisingObjective(schedule: schedule.noise, prediction: schedule.prediction,
                                           snrGamma: try p.optionalDouble("snr_gamma").map(Float.init)),
             conditioning: UpscalerConditioning(lowResSchedule: try WorldSchedulers.schedule(WorldSchedulers.lowResScheduler),
-                                               maxNoiseLevel: maxNoiseLevel),
+                                               maxNoiseLevel: maxTrainNoiseLevel),
             dropout: CaptionDropout(probability: try p.float("proportion_empty_prompts", default: 0.1)),
             batches: WorldBatches(seed: plan.seed &+ 1, batchSize: try p.int("train_batch_size", default: 16)),
             cropSize: try p.int("crop_size", default: 128), renderSize: try p.int("resolution", default: 256))

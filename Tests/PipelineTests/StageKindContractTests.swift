@@ -126,13 +126,14 @@ import TestSupport
 
     @Test func interruptedStageLeavesNoRecord() throws {
         let folder = try TemporaryFolder()
+        // A flag of this runner's own: the process's is shared with every test running beside this one.
         let runner = try runner(folder, kind: EmitKind())
-        Interruption.shared.request()
-        defer { Interruption.shared.reset() }
+        runner.interruption = Interruption()
+        runner.interruption.request()
         let summary = runner.run(Runner.Options())
         #expect(summary.outcomes.first?.outcome == .interrupted)
         #expect((summary.error as? PipelineError)?.category == .interrupted)
-        Interruption.shared.reset()
+        runner.interruption.reset()
         let plan = try runner.plan(Runner.Options())
         #expect(plan.first?.reasons == ["never run (no record for this stage in the cache)"])
     }

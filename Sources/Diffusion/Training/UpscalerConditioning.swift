@@ -6,7 +6,7 @@ import Tensor
 public struct UpscalerConditioning: Sendable {
     /// The pipeline's `low_res_scheduler` schedule.
     public var lowResSchedule: NoiseSchedule
-    /// The largest level drawn (the pipeline's `max_noise_level`, 350).
+    /// The largest level drawn: the pipeline's `max_noise_level` (350), or a lower one to teach a small model to follow its input.
     public var maxNoiseLevel: Int
 
     public init(lowResSchedule: NoiseSchedule, maxNoiseLevel: Int) {

@@ -180,8 +180,8 @@ public final class Store: @unchecked Sendable {
     // MARK: - Locks
 
     /// Held for a stage's whole check-run-publish, so two processes never run the same stage at once.
-    func lock(key: String, waiting: () -> Void) throws -> StoreLock {
-        try StoreLock(lockURL(key: key), waiting: waiting)
+    func lock(key: String, interruption: Interruption = .shared, waiting: () -> Void) throws -> StoreLock {
+        try StoreLock(lockURL(key: key), interruption: interruption, waiting: waiting)
     }
 
     func lockURL(key: String) -> URL { locks.appendingPathComponent("\(key).lock") }

@@ -11,7 +11,7 @@ final class StoreLock {
     enum Mode { case shared, exclusive }
 
     /// Waits for the lock, polling so that Ctrl-C still works; `waiting` is called once if another process holds it.
-    init(_ url: URL, _ mode: Mode = .exclusive, waiting: () -> Void = {}) throws {
+    init(_ url: URL, _ mode: Mode = .exclusive, interruption: Interruption = .shared, waiting: () -> Void = {}) throws {
         try FileSystem.createDirectory(url.deletingLastPathComponent())
         fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw PipelineError.failed("cannot open lock \(url.path): \(String(cString: strerror(errno)))") }
@@ -23,7 +23,7 @@ final class StoreLock {
                 throw PipelineError.failed("cannot lock \(url.path): \(String(cString: strerror(errno)))")
             }
             if !announced { waiting(); announced = true }
-            if Interruption.shared.isRequested {
+            if interruption.isRequested {
                 close(fd)
                 throw PipelineError.interrupted
             }

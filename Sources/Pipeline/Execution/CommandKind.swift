@@ -63,7 +63,7 @@ public struct CommandKind: StageKind {
         let command = job.render(body["cmd"]!, quote: Subprocess.shellQuote)
         job.progress.line("$ \(command)")
         let status = try Subprocess.shell(command, in: job.pipeline.workspace, environment: environment,
-                                          leftover: job.leftover) { line in
+                                          leftover: job.leftover, interruption: job.interruption) { line in
             job.progress.line(line)
         }
         try job.checkCancellation()

@@ -12,7 +12,11 @@ private nonisolated(unsafe) var signalPipe: Int32 = -1
 /// `isRequested` at its next check, and the executor leaves no record for it. A second signal exits at once; that is
 /// still safe, because a stage without a record is never taken for a cached one.
 public final class Interruption: @unchecked Sendable {
+    /// The process's own: what `install()` feeds and what a runner uses unless given another.
     public static let shared = Interruption()
+
+    /// A flag of its own, for a runner that must not see (or cause) the process's stops: tests that run side by side.
+    public init() {}
 
     private let lock = NSLock()
     private var requested = false

@@ -26,6 +26,8 @@ public final class Runner: @unchecked Sendable {
     public let state: HashState
     let display: ProgressDisplay
     private let version: String
+    /// Where this runner's stages look for a request to stop.
+    public var interruption = Interruption.shared
 
     public init(pipeline: LoadedPipeline, store: Store, display: ProgressDisplay, dbrunVersion: String) {
         self.pipeline = pipeline
@@ -251,7 +253,7 @@ public final class Runner: @unchecked Sendable {
     private func bringUpToDate(_ stage: StageSpec, records: [String: StageRecord], force: Bool, prefix: String,
                                options: Options) throws -> (StageRecord, Outcome) {
         let key = try key(for: stage, upstream: records)
-        let lock = try store.lock(key: key.value) {
+        let lock = try store.lock(key: key.value, interruption: interruption) {
             display.line("\(prefix) \(stage.name): waiting for another dbrun that is running this stage…")
         }
         defer { withExtendedLifetime(lock) {} }
@@ -321,7 +323,7 @@ public final class Runner: @unchecked Sendable {
         let job = StageJob(stage: stage, pipeline: spec, key: key.value, scratch: scratch, resumeFolder: resumeFolder,
                            isResuming: resuming, seed: spec.seed, threads: options.threads, progress: progress,
                            upstreamValues: upstreamValues, outputURLs: outputURLs,
-                           leftover: store.leftoverCommand(key: key.value))
+                           leftover: store.leftoverCommand(key: key.value), interruption: interruption)
         let started = Date()
         progress.startElapsedTicker()
         defer { progress.finish() }

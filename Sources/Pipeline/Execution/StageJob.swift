@@ -21,12 +21,15 @@ public final class StageJob: @unchecked Sendable {
     private let outputURLs: [String: URL]
     /// Where a command this stage starts is written down, so a later dbrun can stop it if this one is killed.
     let leftover: LeftoverCommand
+    /// Where `checkCancellation()` looks: the runner's flag, the process's own unless a test gave it another.
+    let interruption: Interruption
     private let lock = NSLock()
     private var reported: [String: PlainValue] = [:]
 
     init(stage: StageSpec, pipeline: PipelineSpec, key: String, scratch: URL, resumeFolder: URL, isResuming: Bool,
          seed: Int, threads: Int, progress: StageProgress, upstreamValues: [Reference: PlainValue],
-         outputURLs: [String: URL], leftover: LeftoverCommand) {
+         outputURLs: [String: URL], leftover: LeftoverCommand, interruption: Interruption) {
+        self.interruption = interruption
         self.stage = stage
         self.pipeline = pipeline
         self.key = key
@@ -85,6 +88,6 @@ public final class StageJob: @unchecked Sendable {
 
     /// Throws once the user asked to stop: call it between steps of long work.
     public func checkCancellation() throws {
-        try Interruption.shared.check()
+        try interruption.check()
     }
 }

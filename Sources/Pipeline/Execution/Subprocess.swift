@@ -8,7 +8,7 @@ import Glibc
 enum Subprocess {
     /// Runs `/bin/sh -c command` in `folder`; returns its exit status (128+N when killed by signal N).
     static func shell(_ command: String, in folder: URL, environment: [String: String], leftover: LeftoverCommand? = nil,
-                      output: @escaping @Sendable (String) -> Void) throws -> Int32 {
+                      interruption: Interruption = .shared, output: @escaping @Sendable (String) -> Void) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // With a leftover record, the shell writes its own pid (its process group) before the command starts, so a
@@ -47,9 +47,9 @@ enum Subprocess {
             throw PipelineError.failed("cannot start /bin/sh: \(error)")
         }
         // Foundation gives the child its own process group; Ctrl-C is forwarded to that group by Interruption.
-        Interruption.shared.register(childGroup: process.processIdentifier)
+        interruption.register(childGroup: process.processIdentifier)
         defer {
-            Interruption.shared.unregister(childGroup: process.processIdentifier)
+            interruption.unregister(childGroup: process.processIdentifier)
             leftover?.finished()
         }
         try? pipe.fileHandleForWriting.close()

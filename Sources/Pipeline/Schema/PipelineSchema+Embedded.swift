@@ -688,10 +688,15 @@ extension PipelineSchema {
               "default": 128
             },
             "max_noise_level": {
-              "description": "The largest noise level put on the low-resolution input and given as class label (the pipeline's max_noise_level).",
+              "description": "The largest noise level the pipeline accepts for its low-resolution input and class label (the pipeline's max_noise_level).",
               "type": "integer",
               "minimum": 0,
               "default": 350
+            },
+            "max_train_noise_level": {
+              "description": "The largest noise level drawn (uniformly, from 0) for the low-resolution input in training; at most max_noise_level, which it defaults to. Lower levels teach a small model to follow its input sooner: sampling uses level 20 by default.",
+              "type": "integer",
+              "minimum": 0
             },
             "prediction_type": {
               "$ref": "#/$defs/trainingOptions/properties/prediction_type",
