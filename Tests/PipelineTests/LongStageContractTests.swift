@@ -65,19 +65,7 @@ import TestSupport
     }
 
     /// The shipped schema, with the test kind added to the `kind` enum.
-    static let schema: JSONSchema = {
-        guard case .object(var root) = PipelineSchema.validator.document,
-              case .object(var defs) = root["$defs"]!, case .object(var stage) = defs["stage"]!,
-              case .object(var properties) = stage["properties"]!, case .object(var kind) = properties["kind"]!,
-              case .array(var names) = kind["enum"]! else { fatalError() }
-        names.append(.string("checkpoint"))
-        kind["enum"] = .array(names)
-        properties["kind"] = .object(kind)
-        stage["properties"] = .object(properties)
-        defs["stage"] = .object(stage)
-        root["$defs"] = .object(defs)
-        return try! JSONSchema(json: try! JSONEncoder().encode(PlainValue.object(root)))
-    }()
+    static let schema = TestKindSchema.adding(["checkpoint"])
 
     static let yaml = """
     version: 1

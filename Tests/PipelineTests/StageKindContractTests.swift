@@ -47,25 +47,7 @@ import TestSupport
     }
 
     /// The shipped schema, extended with the test kind.
-    static let schema: JSONSchema = {
-        guard case .object(var root) = PipelineSchema.validator.document,
-              case .object(var defs) = root["$defs"]!, case .object(var stage) = defs["stage"]!,
-              case .object(var properties) = stage["properties"]!, case .object(var kind) = properties["kind"]!,
-              case .array(var names) = kind["enum"]!, case .array(var branches) = stage["allOf"]! else { fatalError() }
-        names.append(.string("emit"))
-        kind["enum"] = .array(names)
-        properties["kind"] = .object(kind)
-        stage["properties"] = .object(properties)
-        branches.append(.object([
-            "if": .object(["required": .array([.string("kind")]), "properties": .object(["kind": .object(["const": .string("emit")])])]),
-            "then": .object(["required": .array([.string("with")])]),
-        ]))
-        stage["allOf"] = .array(branches)
-        defs["stage"] = .object(stage)
-        root["$defs"] = .object(defs)
-        let data = try! JSONEncoder().encode(PlainValue.object(root))
-        return try! JSONSchema(json: data)
-    }()
+    static let schema = TestKindSchema.adding(["emit"], requiringWith: true)
 
     static let yaml = """
     version: 1

@@ -25,6 +25,8 @@ extension Store {
         public var records = 0
         public var objects = 0
         public var bytes: Int64 = 0
+        /// Items made one by one (see `memoized`) copied with their objects.
+        public var memos = 0
     }
 
     /// Copies the records `destination` lacks, and their objects (verified on the way), objects first and each
@@ -43,12 +45,25 @@ extension Store {
             try destination.write(record)
             report.records += 1
         }
+        // Items made one by one go along too, so a teammate's larger run reuses them.
+        for (key, hash) in allMemos() where destination.memoizedHash(key) == nil {
+            if !destination.hasObject(hash) {
+                let data = try readVerified(hash)
+                try destination.storeBytes(data, as: hash)
+                report.objects += 1
+                report.bytes += Int64(data.count)
+            }
+            try FileSystem.writeAtomically(Data((hash.value + "\n").utf8), to: destination.memoURL(key))
+            report.memos += 1
+        }
         return report
     }
 
     public struct CollectReport: Sendable {
         public var records = 0
         public var objects = 0
+        /// Item memos removed: those whose object no kept record uses.
+        public var memos = 0
         /// The bytes of the objects removed.
         public var bytes: Int64 = 0
         /// Resume folders removed (work that failed, interrupted or killed runs left for a rerun), and their bytes.
@@ -58,7 +73,8 @@ extension Store {
         public var resumeFoldersInUse = 0
     }
 
-    /// Keeps the record each stage of each pipeline last had and the objects they need; removes the rest, the
+    /// Keeps the record each stage of each pipeline last had, the objects they need and the item memos naming
+    /// those objects; removes the rest, the
     /// resume folders of unfinished runs (so a rerun of such a stage starts afresh), and leftovers of interrupted
     /// writes. Holds the maintenance lock, so no run is writing meanwhile.
     public func collectGarbage() throws -> CollectReport {
@@ -81,6 +97,13 @@ extension Store {
                 try FileSystem.remove(recordURL(record.key))
                 report.records += 1
             }
+        }
+        // An item made on its own stays while a kept record still uses its object.
+        for path in (try? FileSystem.filesUnder(memos)) ?? [] {
+            let key = String(path.split(separator: "/").last ?? "")
+            if let hash = memoizedHash(key), liveObjects.contains(hash.value) { continue }
+            try FileSystem.remove(memos.appendingPathComponent(path))
+            report.memos += 1
         }
         for path in (try? FileSystem.filesUnder(objects)) ?? [] {
             let hash = path.replacingOccurrences(of: "/", with: "")

@@ -12,6 +12,8 @@ import Glibc
 /// locks/KEY.lock          one per key: a stage never runs twice at once
 /// resume/KEY/             a long stage's work folder (checkpoints), kept when a run fails, is interrupted or
 ///                         killed, removed once the key's record is written or by `cache gc`; never pushed or pulled
+/// memos/ab/abcd…          one item a stage made (a class image), by the hash of what made it: the item's object
+///                         hash, so a larger count, a rerun after an interruption or another pipeline reuses it
 /// tmp/                    where objects are assembled before their rename
 /// ```
 /// Every write is a rename of a finished temporary file, so a crash leaves at most a stray file in `tmp/`.
@@ -61,7 +63,7 @@ public final class Store: @unchecked Sendable {
         return (hash, manifest)
     }
 
-    private func storeFile(_ url: URL, expecting hash: ContentHash) throws {
+    func storeFile(_ url: URL, expecting hash: ContentHash) throws {
         let temp = try newTemporary()
         let copied = try FileDigest.copy(from: url, to: temp)
         guard copied == hash else {
@@ -124,7 +126,7 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    private func restoreFile(_ hash: ContentHash, to target: URL) throws {
+    func restoreFile(_ hash: ContentHash, to target: URL) throws {
         let source = objectURL(hash)
         guard FileSystem.exists(source.path) else { throw CorruptObject(hash: hash, reason: "missing") }
         guard try FileDigest.copy(from: source, to: target) == hash else { throw quarantine(hash) }

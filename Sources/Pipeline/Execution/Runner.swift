@@ -323,7 +323,7 @@ public final class Runner: @unchecked Sendable {
         let job = StageJob(stage: stage, pipeline: spec, key: key.value, scratch: scratch, resumeFolder: resumeFolder,
                            isResuming: resuming, seed: spec.seed, threads: options.threads, progress: progress,
                            upstreamValues: upstreamValues, outputURLs: outputURLs,
-                           leftover: store.leftoverCommand(key: key.value), interruption: interruption)
+                           leftover: store.leftoverCommand(key: key.value), interruption: interruption, store: store, hashes: state)
         let started = Date()
         progress.startElapsedTicker()
         defer { progress.finish() }

@@ -23,13 +23,18 @@ public final class StageJob: @unchecked Sendable {
     let leftover: LeftoverCommand
     /// Where `checkCancellation()` looks: the runner's flag, the process's own unless a test gave it another.
     let interruption: Interruption
+    /// The store, for items cached one by one (`memoized`).
+    private let store: Store
+    private let hashes: HashState
     private let lock = NSLock()
     private var reported: [String: PlainValue] = [:]
 
     init(stage: StageSpec, pipeline: PipelineSpec, key: String, scratch: URL, resumeFolder: URL, isResuming: Bool,
          seed: Int, threads: Int, progress: StageProgress, upstreamValues: [Reference: PlainValue],
-         outputURLs: [String: URL], leftover: LeftoverCommand, interruption: Interruption) {
+         outputURLs: [String: URL], leftover: LeftoverCommand, interruption: Interruption, store: Store, hashes: HashState) {
         self.interruption = interruption
+        self.store = store
+        self.hashes = hashes
         self.stage = stage
         self.pipeline = pipeline
         self.key = key
@@ -84,6 +89,20 @@ public final class StageJob: @unchecked Sendable {
     public func outputURL(_ name: String) -> URL {
         guard let url = outputURLs[name] else { preconditionFailure("stage kind wrote undeclared output '\(name)'") }
         return url
+    }
+
+    /// Puts one item of this stage's work at `destination`, cached on its own in the store under `identity` (all
+    /// that makes the item what it is: model content hash, prompt, sampler, its own seed…): `produce` writes it to
+    /// the URL it is given only when no run, of this stage or any other, made it before. Returns whether it was
+    /// cached. The stage's key still decides whether the stage runs; this only spares the items' work.
+    @discardableResult
+    public func memoized(_ identity: PlainValue, at destination: URL, produce: (URL) throws -> Void) throws -> Bool {
+        try store.memoized(key: Store.memoKey(identity), at: destination, produce: produce)
+    }
+
+    /// The content hash of a file or folder (a folder's is its manifest's), as keys hold it: for a memo's identity.
+    public func contentHash(of url: URL) throws -> String {
+        try hashes.hash(url).hash.value
     }
 
     /// Throws once the user asked to stop: call it between steps of long work.

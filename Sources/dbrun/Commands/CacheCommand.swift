@@ -27,7 +27,7 @@ struct CacheCommand: ParsableCommand {
 
         func run() throws {
             let report = try local.store.transfer(to: Store(root: URL(fileURLWithPath: to)))
-            print("pushed \(report.records) records, \(report.objects) objects (\(Bytes.format(report.bytes))) to \(to)")
+            print("pushed \(report.records) records, \(report.objects) objects (\(Bytes.format(report.bytes)))\(report.memosNote) to \(to)")
         }
     }
 
@@ -41,7 +41,7 @@ struct CacheCommand: ParsableCommand {
                 throw PipelineError.invalid("no store at \(from)")
             }
             let report = try Store(root: URL(fileURLWithPath: from)).transfer(to: local.store)
-            print("pulled \(report.records) records, \(report.objects) objects (\(Bytes.format(report.bytes))) from \(from)")
+            print("pulled \(report.records) records, \(report.objects) objects (\(Bytes.format(report.bytes)))\(report.memosNote) from \(from)")
         }
     }
 
@@ -56,6 +56,7 @@ struct CacheCommand: ParsableCommand {
             let report = try local.store.collectGarbage()
             var text = "removed \(report.records) records, \(report.objects) objects (\(Bytes.format(report.bytes))), "
                 + "\(report.resumeFolders) resume folders (\(Bytes.format(report.resumeBytes)))"
+            if report.memos > 0 { text += ", \(report.memos) item memos" }
             if report.resumeFoldersInUse > 0 { text += "; kept \(report.resumeFoldersInUse) in use by a running stage" }
             print(text)
         }
@@ -81,4 +82,9 @@ enum Bytes {
         while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
         return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
     }
+}
+
+extension Store.TransferReport {
+    /// ", 12 item memos" when items made one by one (class images) went along.
+    var memosNote: String { memos > 0 ? ", \(memos) item memos" : "" }
 }
