@@ -7,16 +7,16 @@ import Training
 /// What every training kind shares: the plan read from diffusers' option names, the loop run against the stage's
 /// resume folder (so a killed stage continues from its last checkpoint), progress on the terminal and in the log,
 /// the loss curve as JSON and PNG in the `logs` output, and the figures `dbrun status` shows.
-enum TrainingStage {
+package enum TrainingStage {
     /// The option names every training kind accepts, as diffusers' training scripts spell them.
-    static let planKeys = [
+    package static let planKeys = [
         "max_train_steps", "gradient_accumulation_steps", "learning_rate", "lr_scheduler", "lr_warmup_steps",
         "adam_beta1", "adam_beta2", "adam_epsilon", "adam_weight_decay", "max_grad_norm", "use_ema", "ema_decay",
         "ema_min_decay", "ema_update_after_step", "ema_power_warmup", "checkpointing_steps", "seed",
     ]
 
     /// The plan a stage asks for; `defaults` are the kind's own (a VAE and a UNet want different rates).
-    static func plan(_ p: StageParameters, seed pipelineSeed: Int, defaults: TrainingPlan) throws -> TrainingPlan {
+    package static func plan(_ p: StageParameters, seed pipelineSeed: Int, defaults: TrainingPlan) throws -> TrainingPlan {
         var plan = defaults
         plan.steps = try p.int("max_train_steps", default: defaults.steps)
         plan.gradientAccumulation = try p.int("gradient_accumulation_steps", default: defaults.gradientAccumulation)
@@ -51,12 +51,14 @@ enum TrainingStage {
         return plan
     }
 
-    /// Trains `task` under `plan` in the job's resume folder, then lets `save` write the model (EMA weights in
+    /// Trains `task` under `plan` in the job's resume folder (calling `afterStep` after each step: validation
+    /// samples), then lets `save` write the model (EMA weights in
     /// place when the plan keeps an average) and writes the `logs` output. Returns the trainer for kinds that
     /// want more figures.
     @discardableResult
-    static func run<Task: TrainingTask>(_ task: Task, plan: TrainingPlan, job: StageJob,
-                                        save: (Task) throws -> Void) throws -> Trainer<Task> {
+    package static func run<Task: TrainingTask>(_ task: Task, plan: TrainingPlan, job: StageJob,
+                                                afterStep: @escaping (TrainingReport) throws -> Void = { _ in },
+                                                save: (Task) throws -> Void) throws -> Trainer<Task> {
         let trainer = try Trainer(task: task, plan: plan, checkpointFolder: job.resumeFolder.appendingPathComponent("checkpoints"))
         let parameters = task.trainableParameters.reduce(0) { $0 + $1.tensor.count }
         job.progress.line("training \(parameters) parameters for \(plan.steps) steps of \(task.examplesPerBatch * plan.gradientAccumulation) examples")
@@ -69,6 +71,7 @@ enum TrainingStage {
             }
             let logged = report.step % 10 == 0 || report.checkpointed || report.step == report.totalSteps
             job.progress.status(report.line, log: logged)
+            try afterStep(report)
             try job.checkCancellation()
         }
         let curve = try trainer.run()
@@ -87,7 +90,7 @@ enum TrainingStage {
     }
 
     /// `loss_curve.json` and `loss_curve.png` (raw and a 50-step running mean, log scale).
-    static func writeLogs(_ curve: LossCurve, to folder: URL, title: String) throws {
+    package static func writeLogs(_ curve: LossCurve, to folder: URL, title: String) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try curve.jsonData().write(to: folder.appendingPathComponent("loss_curve.json"))
         let raw = curve.points.map { (x: Double($0.step), y: Double($0.loss)) }

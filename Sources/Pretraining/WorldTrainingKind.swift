@@ -26,17 +26,8 @@ extension WorldTrainingKind {
                       inputs: StageParameters(stage).inputPaths(pathKeys))
     }
 
-    /// `save_dtype`: float32 (default) or float16, the precision the published weights are written in.
-    func saveType(_ job: StageJob) throws -> SafeTensorsDType {
-        let p = StageParameters(job.stage)
-        switch try p.string("save_dtype", default: "float32") {
-        case "float32": return .float32
-        case "float16": return .float16
-        case let other:
-            throw PipelineError.invalid(at: p.node("save_dtype")?.location ?? job.stage.location,
-                                        "stage '\(job.stage.name)': save_dtype must be float32 or float16, not '\(other)'")
-        }
-    }
+    /// `save_dtype`: the precision the published weights are written in.
+    func saveType(_ job: StageJob) throws -> SafeTensorsDType { try StageParameters(job.stage).saveType() }
 
     func plan(_ job: StageJob) throws -> TrainingPlan {
         try TrainingStage.plan(StageParameters(job.stage), seed: job.seed, defaults: defaults)

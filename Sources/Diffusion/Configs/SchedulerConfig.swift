@@ -176,3 +176,16 @@ public struct SchedulerConfig: ModelConfig, Equatable {
         }
     }
 }
+
+extension SchedulerConfig.Kind {
+    /// The short names `dbrun generate --scheduler` and the sampling stages' `scheduler:` take.
+    public static let shortNames: [String: SchedulerConfig.Kind] = [
+        "ddpm": .ddpm, "ddim": .ddim, "pndm": .pndm, "euler": .euler, "euler_ancestral": .eulerAncestral,
+        "dpmsolver++": .dpmSolverMultistep,
+    ]
+
+    public init?(shortName: String) {
+        guard let kind = Self.shortNames[shortName.lowercased()] else { return nil }
+        self = kind
+    }
+}

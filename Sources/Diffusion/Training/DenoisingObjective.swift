@@ -65,6 +65,17 @@ public struct DenoisingObjective: Sendable {
         return (perSample * Tensor(weights)).mean()
     }
 
+    /// The losses of samples `0..<k` and `k..<N` apart (DreamBooth's instance and prior halves), each as `loss`
+    /// computes it; min-SNR weights apply to the first part only, as diffusers' `train_dreambooth.py` does.
+    public func splitLoss(_ predicted: Tensor, _ draw: Draw, at k: Int) -> (first: Tensor, second: Tensor) {
+        let n = predicted.shape[0]
+        precondition(k > 0 && k < n, "split at \(k) of \(n) samples")
+        let first = Draw(noisy: draw.noisy, timesteps: Array(draw.timesteps[..<k]), target: draw.target.slice(axis: 0, 0..<k),
+                         weights: draw.weights.map { Array($0[..<k]) })
+        let second = Tensor.mseLoss(predicted.slice(axis: 0, k..<n), draw.target.slice(axis: 0, k..<n))
+        return (loss(predicted.slice(axis: 0, 0..<k), first), second)
+    }
+
     /// A [N, 1, 1, …] tensor of one value per sample, broadcasting over `like`'s other axes.
     static func perSample(_ values: [Float], like: Tensor) -> Tensor {
         Tensor(shape: [values.count] + Array(repeating: 1, count: like.rank - 1), scalars: values)

@@ -100,10 +100,18 @@ public final class StageJob: @unchecked Sendable {
         try store.memoized(key: Store.memoKey(identity), at: destination, produce: produce)
     }
 
+    /// Whether an item is cached under `identity` (to make the missing ones of a batch together).
+    public func isMemoized(_ identity: PlainValue) -> Bool {
+        store.memoizedHash(Store.memoKey(identity)) != nil
+    }
+
     /// The content hash of a file or folder (a folder's is its manifest's), as keys hold it: for a memo's identity.
     public func contentHash(of url: URL) throws -> String {
         try hashes.hash(url).hash.value
     }
+
+    /// Whether the user asked to stop (for loops that take a cancellation predicate).
+    public var isCancelled: Bool { interruption.isRequested }
 
     /// Throws once the user asked to stop: call it between steps of long work.
     public func checkCancellation() throws {

@@ -58,7 +58,11 @@ extension PipelineSchema {
             "train-vae",
             "train-base",
             "train-upscaler",
-            "train-identity"
+            "train-identity",
+            "identifier",
+            "class-images",
+            "finetune-base",
+            "sample"
           ]
         }
       },
@@ -151,6 +155,66 @@ extension PipelineSchema {
           },
           "then": {
             "$ref": "#/$defs/trainIdentityStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "identifier"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/identifierStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "class-images"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/classImagesStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "finetune-base"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/finetuneBaseStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "sample"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/sampleStage"
           }
         }
       ]
@@ -820,6 +884,492 @@ extension PipelineSchema {
             },
             "save_dtype": {
               "$ref": "#/$defs/trainingOptions/properties/save_dtype"
+            }
+          }
+        }
+      }
+    },
+    "identifierStage": {
+      "description": "The rare-token identifier [V] bound to the subject: candidates drawn uniformly from a window of rare ids of the model's own CLIP BPE vocabulary that decode to 1–3 letters, each probed for its prior in the frozen model (how far it moves the text encoder's states and the images drawn for 'a photo of a [V]', relative to the class noun); the first weak one is kept. Outputs: token (the identifier string), ids (its token ids), report (identifier.json).",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "identifier"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "model",
+            "class_noun"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "model": {
+              "$ref": "#/$defs/relativePath",
+              "description": "A Stable Diffusion folder in diffusers layout (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/); its content enters the key."
+            },
+            "class_noun": {
+              "type": "string",
+              "description": "The class noun the probe compares against ('dog'): its own prior is strength 1.",
+              "minLength": 1
+            },
+            "identifier": {
+              "type": "string",
+              "description": "Use this identifier instead of drawing one (probed the same way; a warning when its prior is strong, e.g. 'sks').",
+              "minLength": 1
+            },
+            "tokens": {
+              "type": "integer",
+              "description": "Token ids per identifier (the paper: 1–3).",
+              "default": 1,
+              "minimum": 1,
+              "maximum": 3
+            },
+            "candidates": {
+              "type": "integer",
+              "description": "How many candidates to draw and probe at most.",
+              "default": 8,
+              "minimum": 1
+            },
+            "vocabulary_window": {
+              "description": "[first id, end id) of the rare window; default [35000, 49406): the last 28% of CLIP BPE merges, the counterpart of the paper's T5-XXL ids 5000–10000.",
+              "type": "array",
+              "items": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "minItems": 2,
+              "maxItems": 2
+            },
+            "max_prior": {
+              "type": "number",
+              "description": "The strongest prior (as a share of the class noun's, text or image) a candidate may have.",
+              "default": 0.5,
+              "minimum": 0
+            },
+            "probe_images": {
+              "type": "integer",
+              "description": "Images per prompt in the image probe (0 probes the text encoder only).",
+              "default": 2,
+              "minimum": 0
+            },
+            "num_inference_steps": {
+              "type": "integer",
+              "description": "Denoising steps of the probe images.",
+              "default": 10,
+              "minimum": 1
+            },
+            "guidance_scale": {
+              "type": "number",
+              "description": "Guidance of the probe images.",
+              "default": 5
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
+            }
+          }
+        }
+      }
+    },
+    "classImagesStage": {
+      "description": "The prior-preservation set: num_class_images samples of class_prompt from the frozen base model, image i from seed + i. Each image is cached on its own (model content, prompt, sampler settings, its seed), so raising the count keeps the images made so far, an interrupted run resumes, and pipelines asking for the same class share them. Output: images (class-0000.png, …).",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "class-images"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "model",
+            "class_prompt"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "model": {
+              "$ref": "#/$defs/relativePath",
+              "description": "A Stable Diffusion folder in diffusers layout (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/); its content enters the key."
+            },
+            "class_prompt": {
+              "type": "string",
+              "description": "The class prompt, e.g. 'a photo of a dog' (--class_prompt).",
+              "minLength": 1
+            },
+            "num_class_images": {
+              "type": "integer",
+              "description": "How many class images (--num_class_images).",
+              "default": 100,
+              "minimum": 1
+            },
+            "sample_batch_size": {
+              "type": "integer",
+              "description": "Images sampled together (--sample_batch_size); does not change the images.",
+              "default": 4,
+              "minimum": 1
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
+            },
+            "scheduler": {
+              "type": "string",
+              "description": "Sample with this scheduler on the model's own betas instead of the folder's: ddpm, ddim, pndm, euler, euler_ancestral, dpmsolver++.",
+              "enum": [
+                "ddpm",
+                "ddim",
+                "pndm",
+                "euler",
+                "euler_ancestral",
+                "dpmsolver++"
+              ]
+            },
+            "num_inference_steps": {
+              "type": "integer",
+              "description": "Denoising steps per image.",
+              "minimum": 1,
+              "default": 25
+            },
+            "guidance_scale": {
+              "type": "number",
+              "description": "Classifier-free guidance weight (1 or less turns guidance off).",
+              "default": 7.5
+            },
+            "negative_prompt": {
+              "type": "string",
+              "description": "What guidance steers away from (default: the empty prompt)."
+            },
+            "resolution": {
+              "type": "integer",
+              "description": "Image side in pixels (default: the model's training size, unet sample_size × the VAE's factor).",
+              "minimum": 8
+            }
+          }
+        }
+      }
+    },
+    "finetuneBaseStage": {
+      "description": "DreamBooth on the base model: the subject's photos with the instance prompt and, with prior preservation, the class images with the class prompt (loss = instance MSE + prior_loss_weight · prior MSE), full or LoRA, options as diffusers' train_dreambooth.py / train_dreambooth_lora.py name them. Checkpoints into its work folder and resumes. Outputs: model (a StableDiffusionPipeline folder, LoRA merged), logs (loss curve, validation grids), lora (with use_lora: pytorch_lora_weights.safetensors and lora_kohya.safetensors).",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "finetune-base"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "model",
+            "instance_data_dir",
+            "instance_prompt"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "model": {
+              "$ref": "#/$defs/relativePath",
+              "description": "A Stable Diffusion folder in diffusers layout (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/); its content enters the key."
+            },
+            "instance_data_dir": {
+              "$ref": "#/$defs/relativePath",
+              "description": "The subject's photos (PNG or JPEG, EXIF orientation applied) (--instance_data_dir)."
+            },
+            "instance_prompt": {
+              "type": "string",
+              "description": "The prompt naming the subject with its identifier, e.g. 'a photo of ${identifier.token} dog' (--instance_prompt).",
+              "minLength": 1
+            },
+            "class_data_dir": {
+              "$ref": "#/$defs/relativePath",
+              "description": "The class images for prior preservation, e.g. ${class_images.images} (--class_data_dir)."
+            },
+            "class_prompt": {
+              "type": "string",
+              "description": "The class images' prompt, e.g. 'a photo of a dog' (--class_prompt).",
+              "minLength": 1
+            },
+            "with_prior_preservation": {
+              "type": "boolean",
+              "description": "Add the prior-preservation loss on the class images (--with_prior_preservation; default: on when class_data_dir is given)."
+            },
+            "prior_loss_weight": {
+              "type": "number",
+              "description": "λ, the weight of the prior-preservation loss (--prior_loss_weight).",
+              "default": 1.0,
+              "minimum": 0
+            },
+            "resolution": {
+              "type": "integer",
+              "description": "Training image side: photos are resized (bilinear) on the short side and cropped (--resolution; default: the model's).",
+              "minimum": 8
+            },
+            "center_crop": {
+              "type": "boolean",
+              "description": "Center crop instead of a seeded random crop (--center_crop).",
+              "default": false
+            },
+            "random_flip": {
+              "type": "boolean",
+              "description": "Mirror each sample with probability 1/2 (--random_flip).",
+              "default": false
+            },
+            "train_text_encoder": {
+              "type": "boolean",
+              "description": "Train the text encoder too (--train_text_encoder).",
+              "default": false
+            },
+            "pre_compute_text_embeddings": {
+              "type": "boolean",
+              "description": "Encode the two prompts once (--pre_compute_text_embeddings); always so while the text encoder is frozen, whatever this says.",
+              "default": true
+            },
+            "train_batch_size": {
+              "$ref": "#/$defs/trainingOptions/properties/train_batch_size",
+              "default": 4,
+              "description": "Instance photos per micro-batch, each joined by as many class images with prior preservation (--train_batch_size)."
+            },
+            "max_train_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/max_train_steps",
+              "default": 400
+            },
+            "gradient_accumulation_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/gradient_accumulation_steps"
+            },
+            "learning_rate": {
+              "$ref": "#/$defs/trainingOptions/properties/learning_rate",
+              "description": "The learning rate (--learning_rate; default 5e-6, or 1e-4 with use_lora)."
+            },
+            "scale_lr": {
+              "type": "boolean",
+              "description": "Multiply the learning rate by the examples per optimizer step (--scale_lr).",
+              "default": false
+            },
+            "lr_scheduler": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_scheduler",
+              "default": "constant"
+            },
+            "lr_warmup_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/lr_warmup_steps",
+              "default": 0
+            },
+            "adam_beta1": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta1"
+            },
+            "adam_beta2": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_beta2"
+            },
+            "adam_epsilon": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_epsilon"
+            },
+            "adam_weight_decay": {
+              "$ref": "#/$defs/trainingOptions/properties/adam_weight_decay",
+              "default": 0.01
+            },
+            "max_grad_norm": {
+              "$ref": "#/$defs/trainingOptions/properties/max_grad_norm"
+            },
+            "offset_noise": {
+              "type": "boolean",
+              "description": "Add 0.1 of per-channel offset noise (--offset_noise).",
+              "default": false
+            },
+            "snr_gamma": {
+              "$ref": "#/$defs/trainingOptions/properties/snr_gamma"
+            },
+            "checkpointing_steps": {
+              "$ref": "#/$defs/trainingOptions/properties/checkpointing_steps",
+              "default": 500
+            },
+            "gradient_checkpointing": {
+              "$ref": "#/$defs/trainingOptions/properties/gradient_checkpointing"
+            },
+            "use_lora": {
+              "type": "boolean",
+              "description": "Train LoRA adapters instead of the full model (train_dreambooth_lora.py); the published model has them merged in, and the lora output holds them for diffusers and A1111.",
+              "default": false
+            },
+            "rank": {
+              "type": "integer",
+              "description": "LoRA rank (--rank).",
+              "default": 4,
+              "minimum": 1
+            },
+            "lora_alpha": {
+              "type": "number",
+              "description": "LoRA alpha; the update is scaled by alpha / rank (default: rank).",
+              "exclusiveMinimum": 0
+            },
+            "lora_dropout": {
+              "type": "number",
+              "description": "Dropout on the LoRA branch in training.",
+              "default": 0,
+              "minimum": 0,
+              "exclusiveMaximum": 1
+            },
+            "lora_target_modules": {
+              "description": "Layers of the UNet that get adapters, by the end of their dotted names (default: to_q, to_k, to_v, to_out.0).",
+              "type": "array",
+              "items": {
+                "type": "string",
+                "minLength": 1
+              },
+              "minItems": 1
+            },
+            "validation_prompt": {
+              "type": "string",
+              "description": "Sampled every validation_steps into logs/validation/ (--validation_prompt)."
+            },
+            "num_validation_images": {
+              "type": "integer",
+              "description": "Images per validation (--num_validation_images).",
+              "default": 4,
+              "minimum": 0
+            },
+            "validation_steps": {
+              "type": "integer",
+              "description": "Steps between validations (--validation_steps).",
+              "default": 100,
+              "minimum": 1
+            },
+            "save_dtype": {
+              "$ref": "#/$defs/trainingOptions/properties/save_dtype"
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
+            }
+          }
+        }
+      }
+    },
+    "sampleStage": {
+      "description": "Samples every prompt at num_images_per_prompt seeds (image i from seed + i, the same noise for every prompt) from the base model, then ×4 with the upscaler if one is given. Outputs: images (pNN/iiii.png, pNN/iiii-lowres.png when upscaled, prompts.json) and grids (pNN.png per prompt).",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "sample"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "model",
+            "prompts"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "model": {
+              "$ref": "#/$defs/relativePath",
+              "description": "A Stable Diffusion folder in diffusers layout (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/); its content enters the key."
+            },
+            "upscaler": {
+              "$ref": "#/$defs/relativePath",
+              "description": "A StableDiffusionUpscalePipeline folder to upscale every image with."
+            },
+            "prompts": {
+              "description": "The prompts; references such as ${identifier.token} are resolved.",
+              "type": "array",
+              "items": {
+                "type": "string",
+                "minLength": 1
+              },
+              "minItems": 1
+            },
+            "num_images_per_prompt": {
+              "type": "integer",
+              "description": "Images per prompt (num_images_per_prompt).",
+              "default": 4,
+              "minimum": 1
+            },
+            "upscale_num_inference_steps": {
+              "type": "integer",
+              "description": "The upscaler's denoising steps.",
+              "default": 25,
+              "minimum": 1
+            },
+            "upscale_guidance_scale": {
+              "type": "number",
+              "description": "The upscaler's guidance weight.",
+              "default": 9
+            },
+            "noise_level": {
+              "type": "integer",
+              "description": "Noise put on each low-resolution image before upscaling (the upscale pipeline's noise_level).",
+              "default": 20,
+              "minimum": 0
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
+            },
+            "scheduler": {
+              "type": "string",
+              "description": "Sample with this scheduler on the model's own betas instead of the folder's: ddpm, ddim, pndm, euler, euler_ancestral, dpmsolver++.",
+              "enum": [
+                "ddpm",
+                "ddim",
+                "pndm",
+                "euler",
+                "euler_ancestral",
+                "dpmsolver++"
+              ]
+            },
+            "num_inference_steps": {
+              "type": "integer",
+              "description": "Denoising steps per image.",
+              "minimum": 1,
+              "default": 25
+            },
+            "guidance_scale": {
+              "type": "number",
+              "description": "Classifier-free guidance weight (1 or less turns guidance off).",
+              "default": 7.5
+            },
+            "negative_prompt": {
+              "type": "string",
+              "description": "What guidance steers away from (default: the empty prompt)."
+            },
+            "resolution": {
+              "type": "integer",
+              "description": "Image side in pixels (default: the model's training size, unet sample_size × the VAE's factor).",
+              "minimum": 8
             }
           }
         }

@@ -39,9 +39,9 @@ struct GenerateCommand: ParsableCommand {
         if let threads { BLAS.setThreadCount(threads) }
         guard count >= 1, steps >= 1 else { throw PipelineError.invalid("--count and --steps must be at least 1") }
         let kind = try scheduler.map { name -> SchedulerConfig.Kind in
-            guard let kind = SchedulerConfig.Kind(cliName: name) else {
+            guard let kind = SchedulerConfig.Kind(shortName: name) else {
                 throw PipelineError.invalid("unknown scheduler '\(name)'",
-                                            hint: "one of: \(SchedulerConfig.Kind.cliNames.keys.sorted().joined(separator: ", "))")
+                                            hint: "one of: \(SchedulerConfig.Kind.shortNames.keys.sorted().joined(separator: ", "))")
             }
             return kind
         }
@@ -129,18 +129,5 @@ struct GenerateCommand: ParsableCommand {
         let url = URL(fileURLWithPath: out)
         let ext = url.pathExtension.isEmpty ? "png" : url.pathExtension
         return url.deletingPathExtension().path + "-lowres." + ext
-    }
-}
-
-extension SchedulerConfig.Kind {
-    /// The short names `--scheduler` takes.
-    static let cliNames: [String: SchedulerConfig.Kind] = [
-        "ddpm": .ddpm, "ddim": .ddim, "pndm": .pndm, "euler": .euler, "euler_ancestral": .eulerAncestral,
-        "dpmsolver++": .dpmSolverMultistep,
-    ]
-
-    init?(cliName: String) {
-        guard let kind = Self.cliNames[cliName.lowercased()] else { return nil }
-        self = kind
     }
 }

@@ -1,0 +1,70 @@
+import Diffusion
+import Foundation
+import Imaging
+import Pipeline
+import Pretraining
+import Tensor
+
+/// Reads what `DreamBoothTask` trains on from a stage's `with:`: the instance photos and prompt, the class images
+/// and prompt (prior preservation), the resize and crop of diffusers' scripts, and the denoising objective of the
+/// model's own scheduler config (its prediction type), with `offset_noise` and `snr_gamma`.
+struct DreamBoothTaskBuilder {
+    let p: StageParameters
+    let job: StageJob
+    let model: StableDiffusion
+
+    init(_ p: StageParameters, job: StageJob, model: StableDiffusion) {
+        self.p = p
+        self.job = job
+        self.model = model
+    }
+
+    func task(batchSize: Int, dataSeed: UInt64, trainTextEncoder: Bool,
+              trainable: [(name: String, tensor: Tensor)]) throws -> DreamBoothTask {
+        let stage = job.stage
+        let instance = DreamBoothTask.Examples(
+            images: try SubjectPhotos.load(try p.path("instance_data_dir", in: job), stage: stage, key: "instance_data_dir"),
+            prompt: job.render(try required("instance_prompt")))
+        let withPrior = try p.bool("with_prior_preservation", default: p.node("class_data_dir") != nil)
+        var prior: DreamBoothTask.Examples?
+        if withPrior {
+            guard p.node("class_data_dir") != nil, p.node("class_prompt") != nil else {
+                throw PipelineError.invalid(at: p.node("with_prior_preservation")?.location ?? stage.location,
+                                            "stage '\(stage.name)': prior preservation needs class_data_dir and class_prompt")
+            }
+            prior = DreamBoothTask.Examples(
+                images: try SubjectPhotos.load(try p.path("class_data_dir", in: job), stage: stage, key: "class_data_dir"),
+                prompt: job.render(try required("class_prompt")))
+        }
+        let resolution = try p.int("resolution", default: model.defaultImageSize)
+        let transform = TrainingTransform(resolution: resolution, centerCrop: try p.bool("center_crop", default: false),
+                                          randomFlip: try p.bool("random_flip", default: false))
+        return DreamBoothTask(unet: model.unet, vae: model.vae, textEncoder: model.textEncoder, tokenizer: model.tokenizer,
+                              instance: instance, prior: prior, priorLossWeight: try p.float("prior_loss_weight", default: 1),
+                              objective: try objective(), transform: transform, batchSize: batchSize, dataSeed: dataSeed,
+                              trainTextEncoder: trainTextEncoder, trainable: trainable)
+    }
+
+    /// ε or v as the model's scheduler predicts; diffusers' `--offset_noise` adds 0.1 of per-channel noise.
+    func objective() throws -> DenoisingObjective {
+        let config = model.scheduler.config
+        let schedulerFile = SourceLocation(file: (try? model.folder.configPath(of: .scheduler)) ?? model.folder.path)
+        guard let prediction = DenoisingObjective.Prediction(rawValue: config.predictionType) else {
+            throw PipelineError.invalid(at: schedulerFile, "stage '\(job.stage.name)': cannot train a model that predicts \(config.predictionType)")
+        }
+        let schedule: NoiseSchedule
+        do { schedule = try NoiseSchedule(config: config) } catch {
+            throw PipelineError.invalid(at: schedulerFile, "stage '\(job.stage.name)': \(error)")
+        }
+        return DenoisingObjective(schedule: schedule, prediction: prediction,
+                                  offsetNoise: try p.bool("offset_noise", default: false) ? 0.1 : 0,
+                                  snrGamma: try p.optionalDouble("snr_gamma").map(Float.init))
+    }
+
+    func required(_ key: String) throws -> SpecNode {
+        guard let node = p.node(key) else {
+            throw PipelineError.invalid(at: job.stage.location, "stage '\(job.stage.name)' needs '\(key)'")
+        }
+        return node
+    }
+}
