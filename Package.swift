@@ -76,7 +76,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ToyWorldTests", dependencies: ["ToyWorld", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
-        .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline"]),
+        .testTarget(name: "DreamBoothTests", dependencies: ["DreamBooth", "Pipeline", "Diffusion", "DiffusionTestSupport",
+                                                        "TestSupport", "Imaging", "Tensor", "ToyWorld"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),
         // Drives the built `dbrun` binary on temporary pipelines.
         .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "SafeTensors", "TestSupport", "DiffusionTestSupport"]),

@@ -122,4 +122,18 @@ public enum EmbeddingSimilarity {
         let all = cosines(a, b).joined()
         return all.isEmpty ? .nan : Float(all.reduce(0.0) { $0 + Double($1) } / Double(all.count))
     }
+
+    /// The mean cosine over distinct pairs of rows of `embeddings` (0 pairs: NaN): how alike a set is.
+    public static func meanPairwiseCosine(_ embeddings: Tensor) -> Double {
+        let s = cosines(embeddings, embeddings)
+        var total = 0.0, count = 0
+        for i in s.indices { for j in s.indices where j > i { total += Double(s[i][j]); count += 1 } }
+        return count == 0 ? .nan : total / Double(count)
+    }
+
+    /// The mean cosine of row i of `a` with row i of `b`: how alike paired items are.
+    public static func meanDiagonalCosine(_ a: Tensor, _ b: Tensor) -> Double {
+        let s = cosines(a, b)
+        return s.indices.reduce(0.0) { $0 + Double(s[$1][$1]) } / Double(s.count)
+    }
 }

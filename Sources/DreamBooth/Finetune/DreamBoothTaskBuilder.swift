@@ -45,20 +45,8 @@ struct DreamBoothTaskBuilder {
                               trainTextEncoder: trainTextEncoder, trainable: trainable)
     }
 
-    /// ε or v as the model's scheduler predicts; diffusers' `--offset_noise` adds 0.1 of per-channel noise.
     func objective() throws -> DenoisingObjective {
-        let config = model.scheduler.config
-        let schedulerFile = SourceLocation(file: (try? model.folder.configPath(of: .scheduler)) ?? model.folder.path)
-        guard let prediction = DenoisingObjective.Prediction(rawValue: config.predictionType) else {
-            throw PipelineError.invalid(at: schedulerFile, "stage '\(job.stage.name)': cannot train a model that predicts \(config.predictionType)")
-        }
-        let schedule: NoiseSchedule
-        do { schedule = try NoiseSchedule(config: config) } catch {
-            throw PipelineError.invalid(at: schedulerFile, "stage '\(job.stage.name)': \(error)")
-        }
-        return DenoisingObjective(schedule: schedule, prediction: prediction,
-                                  offsetNoise: try p.bool("offset_noise", default: false) ? 0.1 : 0,
-                                  snrGamma: try p.optionalDouble("snr_gamma").map(Float.init))
+        try FinetuneObjective.read(p, job: job, scheduler: model.scheduler.config, folder: model.folder)
     }
 
     func required(_ key: String) throws -> SpecNode {

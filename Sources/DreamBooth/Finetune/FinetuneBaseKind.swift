@@ -35,37 +35,18 @@ struct FinetuneBaseKind: DreamBoothKind {
         let trainTextEncoder = try p.bool("train_text_encoder", default: false)
         var generator = RandomGenerator(seed: try seed(job) ^ 0x10BA)
 
-        var trainable: [(name: String, tensor: Tensor)] = []
-        var adapters: [LoRAComponent: LoRAAdapters] = [:]
-        model.vae.setRequiresGrad(false)
-        model.textEncoder.setRequiresGrad(false)
-        if let lora {
-            adapters[.unet] = try LoRA.inject(into: model.unet, config: lora.config, generator: &generator)
-            if trainTextEncoder {
-                adapters[.textEncoder] = try LoRA.inject(into: model.textEncoder, config: lora.textEncoderConfig, generator: &generator)
-            }
-            for (component, set) in adapters.sorted(by: { $0.key < $1.key }) {
-                trainable += set.namedParameters().map { ("\(component.rawValue).\($0.name)", $0.tensor) }
-            }
-        } else {
-            model.unet.setRequiresGrad(true)
-            trainable = model.unet.namedParameters().map { ("unet.\($0.name)", $0.tensor) }
-            if trainTextEncoder {
-                model.textEncoder.setRequiresGrad(true)
-                trainable += model.textEncoder.namedParameters().map { ("text_encoder.\($0.name)", $0.tensor) }
-            }
-        }
+        let weights = try TrainableWeights(unet: model.unet, vae: model.vae, textEncoder: model.textEncoder,
+                                           trainTextEncoder: trainTextEncoder, lora: lora, generator: &generator)
         model.unet.gradientCheckpointing = try p.bool("gradient_checkpointing", default: false)
 
         let batchSize = try p.int("train_batch_size", default: 4)
         let plan = try FinetunePlan.read(p, job: job, lora: lora != nil, batchSize: batchSize)
         let task = try DreamBoothTaskBuilder(p, job: job, model: model).task(
-            batchSize: batchSize, dataSeed: plan.seed &+ 1, trainTextEncoder: trainTextEncoder, trainable: trainable)
+            batchSize: batchSize, dataSeed: plan.seed &+ 1, trainTextEncoder: trainTextEncoder, trainable: weights.parameters)
         let validation = try Validation(p, job: job, model: model)
         let dtype = try p.saveType()
         try TrainingStage.run(task, plan: plan, job: job, afterStep: { try validation.afterStep($0) }) { _ in
-            if !adapters.isEmpty { try LoRAOptions.write(adapters, to: job.outputURL("lora"), as: dtype) }
-            for set in adapters.values { set.merge() }
+            try weights.finish(loraFolder: job.outputURL("lora"), as: dtype)
             try model.save(folder: job.outputURL("model").path, as: dtype)
         }
         try validation.publish(into: job.outputURL("logs"))

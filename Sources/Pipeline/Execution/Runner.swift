@@ -309,6 +309,8 @@ public final class Runner: @unchecked Sendable {
             case .inPlace(let path): outputURLs[declaration.name] = spec.resolve(path)
             }
         }
+        let ancestors = pipeline.graph.closure(of: [stage.name]).filter { $0 != stage.name }
+        let upstreamRecords = records.filter { ancestors.contains($0.key) }
         var upstreamValues: [Reference: PlainValue] = [:]
         for ref in stage.references {
             upstreamValues[ref] = records[ref.stage]?.outputs[ref.output]?.referenceValue ?? .null
@@ -322,7 +324,7 @@ public final class Runner: @unchecked Sendable {
         if resuming { display.line("\(prefix) \(stage.name): resuming from an earlier run's work folder") }
         let job = StageJob(stage: stage, pipeline: spec, key: key.value, scratch: scratch, resumeFolder: resumeFolder,
                            isResuming: resuming, seed: spec.seed, threads: options.threads, progress: progress,
-                           upstreamValues: upstreamValues, outputURLs: outputURLs,
+                           upstreamValues: upstreamValues, upstreamRecords: upstreamRecords, outputURLs: outputURLs,
                            leftover: store.leftoverCommand(key: key.value), interruption: interruption, store: store, hashes: state)
         let started = Date()
         progress.startElapsedTicker()

@@ -16,6 +16,9 @@ public final class StageJob: @unchecked Sendable {
     /// Whether the resume folder held files from an earlier run of this key when this run started: the kind
     /// should look there for a checkpoint.
     public let isResuming: Bool
+    /// The records of every stage this one depends on, directly or not (their keys, run facts and figures), for
+    /// kinds that report on a whole pipeline. Run facts are not part of this stage's key.
+    public let upstreamRecords: [String: StageRecord]
     private let resumeURL: URL
     private let upstreamValues: [Reference: PlainValue]
     private let outputURLs: [String: URL]
@@ -31,7 +34,7 @@ public final class StageJob: @unchecked Sendable {
 
     init(stage: StageSpec, pipeline: PipelineSpec, key: String, scratch: URL, resumeFolder: URL, isResuming: Bool,
          seed: Int, threads: Int, progress: StageProgress, upstreamValues: [Reference: PlainValue],
-         outputURLs: [String: URL], leftover: LeftoverCommand, interruption: Interruption, store: Store, hashes: HashState) {
+         upstreamRecords: [String: StageRecord], outputURLs: [String: URL], leftover: LeftoverCommand, interruption: Interruption, store: Store, hashes: HashState) {
         self.interruption = interruption
         self.store = store
         self.hashes = hashes
@@ -45,6 +48,7 @@ public final class StageJob: @unchecked Sendable {
         self.threads = threads
         self.progress = progress
         self.upstreamValues = upstreamValues
+        self.upstreamRecords = upstreamRecords
         self.outputURLs = outputURLs
         self.leftover = leftover
     }

@@ -62,7 +62,9 @@ extension PipelineSchema {
             "identifier",
             "class-images",
             "finetune-base",
-            "sample"
+            "finetune-sr",
+            "sample",
+            "evaluate"
           ]
         }
       },
@@ -209,12 +211,42 @@ extension PipelineSchema {
             ],
             "properties": {
               "kind": {
+                "const": "finetune-sr"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/finetuneSrStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
                 "const": "sample"
               }
             }
           },
           "then": {
             "$ref": "#/$defs/sampleStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "evaluate"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/evaluateStage"
           }
         }
       ]
@@ -1270,6 +1302,142 @@ extension PipelineSchema {
         }
       }
     },
+    "finetuneSrStage": {
+      "description": "The super-resolution fine-tune (DreamBooth §3.3): the ×4 upscaler trained on (low, high) pairs of the subject's photos with the instance prompt, low being the high crop downsampled (bilinear, as the base resolution's photos) and noised to noise_level. Full or LoRA, training options as finetune-base. Checkpoints into its work folder and resumes. Outputs: model (a StableDiffusionUpscalePipeline folder, LoRA merged), logs (loss curve), lora (with use_lora).",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "finetune-sr"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "model",
+            "instance_data_dir",
+            "instance_prompt"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "model": {
+              "$ref": "#/$defs/relativePath",
+              "description": "A StableDiffusionUpscalePipeline folder in diffusers layout (the SD ×4 upscaler's or the world's); its content enters the key."
+            },
+            "instance_data_dir": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/instance_data_dir"
+            },
+            "instance_prompt": {
+              "type": "string",
+              "minLength": 1,
+              "description": "The upscaler's prompt for the subject, e.g. 'a photo of ${identifier.token} dog'."
+            },
+            "resolution": {
+              "type": "integer",
+              "minimum": 8,
+              "description": "The high-resolution side: photos are resized (bilinear) on the short side and cropped to it (default: the upscaler's output size, unet sample_size × the VAE's factor)."
+            },
+            "crop_size": {
+              "type": "integer",
+              "minimum": 8,
+              "description": "Train on random crops of this side from the resized photo, on the low-resolution grid (default: resolution, the whole photo); a multiple of 8 × the VAE's factor."
+            },
+            "noise_level": {
+              "type": "integer",
+              "minimum": 0,
+              "default": 20,
+              "description": "The noise augmentation on the low-resolution image, as the upscale pipeline's noise_level (also the UNet's class label). The paper lowers it for this fine-tune so the subject's detail in the input is kept; sample the result at the same level."
+            },
+            "center_crop": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/center_crop"
+            },
+            "random_flip": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/random_flip"
+            },
+            "train_batch_size": {
+              "$ref": "#/$defs/trainingOptions/properties/train_batch_size",
+              "default": 4,
+              "description": "Photo pairs per micro-batch (--train_batch_size)."
+            },
+            "max_train_steps": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/max_train_steps"
+            },
+            "gradient_accumulation_steps": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/gradient_accumulation_steps"
+            },
+            "learning_rate": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/learning_rate"
+            },
+            "scale_lr": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/scale_lr"
+            },
+            "lr_scheduler": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/lr_scheduler"
+            },
+            "lr_warmup_steps": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/lr_warmup_steps"
+            },
+            "adam_beta1": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/adam_beta1"
+            },
+            "adam_beta2": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/adam_beta2"
+            },
+            "adam_epsilon": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/adam_epsilon"
+            },
+            "adam_weight_decay": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/adam_weight_decay"
+            },
+            "max_grad_norm": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/max_grad_norm"
+            },
+            "offset_noise": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/offset_noise"
+            },
+            "snr_gamma": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/snr_gamma"
+            },
+            "checkpointing_steps": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/checkpointing_steps"
+            },
+            "gradient_checkpointing": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/gradient_checkpointing"
+            },
+            "use_lora": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/use_lora"
+            },
+            "rank": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/rank"
+            },
+            "lora_alpha": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/lora_alpha"
+            },
+            "lora_dropout": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/lora_dropout"
+            },
+            "lora_target_modules": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/lora_target_modules"
+            },
+            "save_dtype": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/save_dtype"
+            },
+            "seed": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/seed"
+            }
+          }
+        }
+      }
+    },
     "sampleStage": {
       "description": "Samples every prompt at num_images_per_prompt seeds (image i from seed + i, the same noise for every prompt) from the base model, then ×4 with the upscaler if one is given. Outputs: images (pNN/iiii.png, pNN/iiii-lowres.png when upscaled, prompts.json) and grids (pNN.png per prompt).",
       "type": "object",
@@ -1370,6 +1538,78 @@ extension PipelineSchema {
               "type": "integer",
               "description": "Image side in pixels (default: the model's training size, unet sample_size × the VAE's factor).",
               "minimum": 8
+            }
+          }
+        }
+      }
+    },
+    "evaluateStage": {
+      "description": "The paper's metrics on a sample stage's images against the subject's photos: DINO, CLIP-I, CLIP-T, PRES and DIV for the fine-tuned model, under baseline for the un-tuned one on the same prompts, and under real for the photos among themselves; the upscaler fine-tune's effect with sr_baseline; and the paper's claims checked on them. Outputs: metrics (metrics.json) and report (report.html with its images; opens offline).",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "evaluate"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "instance_data_dir",
+            "samples",
+            "identifier",
+            "dino",
+            "clip"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "instance_data_dir": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/instance_data_dir",
+              "description": "The subject's real photos: what DINO, CLIP-I and PRES compare samples with."
+            },
+            "samples": {
+              "$ref": "#/$defs/relativePath",
+              "description": "The fine-tuned model's samples: a sample stage's images, e.g. ${sample.images}. Prompts holding the identifier are subject prompts; the others (e.g. 'a photo of a dog') give PRES. Base-resolution images are scored (the low-resolution originals when the stage upscaled)."
+            },
+            "baseline": {
+              "$ref": "#/$defs/relativePath",
+              "description": "The un-tuned base model's samples of the same prompts (another sample stage's images), scored the same way under baseline in metrics.json."
+            },
+            "sr_baseline": {
+              "$ref": "#/$defs/relativePath",
+              "description": "The same fine-tuned base samples upscaled by the un-tuned upscaler (a sample stage like samples' but with the original upscaler): compares DINO of the full-resolution subject samples with and without the upscaler fine-tune."
+            },
+            "identifier": {
+              "type": "string",
+              "minLength": 1,
+              "description": "The subject's identifier, e.g. ${identifier.token}: tells subject prompts from class prompts, and is taken out of prompts for CLIP-T."
+            },
+            "dino": {
+              "$ref": "#/$defs/relativePath",
+              "description": "The subject-fidelity encoder: a transformers ViTModel folder (the world's identity encoder, or facebook/dino-vits16)."
+            },
+            "clip": {
+              "$ref": "#/$defs/relativePath",
+              "description": "A transformers CLIPModel folder for CLIP-I and CLIP-T (the world's evaluator CLIP, or e.g. openai/clip-vit-base-patch32)."
+            },
+            "training_logs": {
+              "type": "array",
+              "items": {
+                "$ref": "#/$defs/relativePath"
+              },
+              "description": "Training stages' logs folders (e.g. ${finetune_base.logs}) whose loss curves the report shows."
+            },
+            "seed": {
+              "$ref": "#/$defs/trainingOptions/properties/seed"
             }
           }
         }

@@ -269,12 +269,12 @@ public struct WorldEvaluation {
         for (c, worldClass) in WorldClass.allCases.enumerated() {
             let bare = try sample(sd, prompts: Array(repeating: "a photo of " + Captions.withArticle(worldClass.noun),
                                                      count: sizes.diversitySamples), seed: seed ^ 0xD5 &+ UInt64(c) << 20)
-            sampleDiversity.append(Self.meanPairwise(try identity.embeddings(bare)))
+            sampleDiversity.append(EmbeddingSimilarity.meanPairwiseCosine(try identity.embeddings(bare)))
             let real = (0..<sizes.diversitySamples).map { k in
                 Scene(HeldOutScenes.subject(worldClass, 1000 + k, seed: seed ^ 0xD6), in: HeldOutScenes.context(k, seed: seed ^ 0xD7, WorldContext.allCases),
                       variation: HeldOutScenes.mix(seed ^ 0xD8, k))
             }
-            realDiversity.append(Self.meanPairwise(try identity.embeddings(ToyWorld.renderImages(real, size: 64))))
+            realDiversity.append(EmbeddingSimilarity.meanPairwiseCosine(try identity.embeddings(ToyWorld.renderImages(real, size: 64))))
         }
         let sampleMean = sampleDiversity.reduce(0, +) / Double(sampleDiversity.count)
         let realMean = realDiversity.reduce(0, +) / Double(realDiversity.count)
@@ -336,8 +336,8 @@ public struct WorldEvaluation {
         let psnr = zip(upscaled, high).map { Self.psnr($0, $1) }.reduce(0, +) / Double(high.count)
         let bicubicPSNR = zip(bicubic, high).map { Self.psnr($0, $1) }.reduce(0, +) / Double(high.count)
         let reference = try identity.embeddings(high)
-        let similarity = Self.meanDiagonal(try identity.embeddings(upscaled), reference)
-        let bicubicSimilarity = Self.meanDiagonal(try identity.embeddings(bicubic), reference)
+        let similarity = EmbeddingSimilarity.meanDiagonalCosine(try identity.embeddings(upscaled), reference)
+        let bicubicSimilarity = EmbeddingSimilarity.meanDiagonalCosine(try identity.embeddings(bicubic), reference)
         return UpscalerReport(images: high.count,
                               psnrDB: .above(psnr, bicubicPSNR, by: 2, name: "bicubic"), bicubicPSNRDB: Self.rounded(bicubicPSNR),
                               identitySimilarity: .above(similarity, bicubicSimilarity, by: 0, name: "bicubic"),
@@ -358,18 +358,4 @@ public struct WorldEvaluation {
     }
 
     static func argmax(_ values: [Float]) -> Int { values.indices.max { values[$0] < values[$1] }! }
-
-    /// Mean cosine over distinct pairs of rows of L2-normalised embeddings.
-    static func meanPairwise(_ embeddings: Tensor) -> Double {
-        let s = EmbeddingSimilarity.cosines(embeddings, embeddings)
-        var total = 0.0, count = 0
-        for i in s.indices { for j in s.indices where j > i { total += Double(s[i][j]); count += 1 } }
-        return total / Double(max(count, 1))
-    }
-
-    /// Mean cosine of row i of `a` with row i of `b`.
-    static func meanDiagonal(_ a: Tensor, _ b: Tensor) -> Double {
-        let s = EmbeddingSimilarity.cosines(a, b)
-        return s.indices.reduce(0.0) { $0 + Double(s[$1][$1]) } / Double(s.count)
-    }
 }
