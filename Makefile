@@ -2,7 +2,7 @@
 # Tests are Swift Testing only, so XCTest (which would report "Executed 0 tests") is left out of the run.
 SWIFT ?= swift
 RELEASE_BIN := .build/release/dbrun
-MAIN_PIPELINE ?= examples/hello.yaml
+MAIN_PIPELINE ?= pipelines/dog.yaml
 
 .PHONY: deps schema build release dog test test-kernels fuzz bench clean
 

@@ -34,18 +34,12 @@ import TestSupport
         return found
     }
 
-    @Test func killNineDuringTrainingThenRerunGivesTheUninterruptedBytes() throws {
+    /// Runs `p.yaml` in `folder`, kills it with SIGKILL once the stage's log shows step `killAt` of `steps`, runs it
+    /// again to the end, and checks that the rerun resumed from a checkpoint.
+    static func killAndRerun(_ folder: TemporaryFolder, log: String, killAt: Int, steps: Int) throws {
         let environment = ["DBRUN_THREADS": "2"]
-        let reference = try TemporaryFolder("dbrun-train-ref")
-        try reference.write("p.yaml", Self.pipeline)
-        let uninterrupted = try DBRunProcess.run(["p.yaml"], in: reference.url, environment: environment)
-        #expect(uninterrupted.status == 0, "\(uninterrupted.output)")
-
-        let folder = try TemporaryFolder("dbrun-train-kill")
-        try folder.write("p.yaml", Self.pipeline)
         let (process, out, err) = try DBRunProcess.start(["p.yaml"], in: folder.url, environment: environment)
-        let log = ".dbrun/logs/resume/vae.log"
-        #expect(waitUntil(timeout: 60) { folder.read(log)?.contains("step 60/300") == true })
+        #expect(waitUntil(timeout: 120) { folder.read(log)?.contains("step \(killAt)/\(steps)") == true })
         kill(process.processIdentifier, SIGKILL)
         _ = DBRunProcess.finish(process, out, err)
 
@@ -53,7 +47,23 @@ import TestSupport
         #expect(rerun.status == 0, "\(rerun.output)")
         let lines = folder.read(log) ?? ""
         #expect(lines.contains("resumed from checkpoint-"), "\(lines)")
-        #expect(!lines.contains("resumed from checkpoint-000300"), "the kill came after the last step: nothing was resumed")
+        #expect(!lines.contains(String(format: "resumed from checkpoint-%06d", steps)), "the kill came after the last step: nothing was resumed")
+    }
+
+    /// Runs `p.yaml` in `folder` uninterrupted.
+    static func runUninterrupted(_ folder: TemporaryFolder) throws {
+        let uninterrupted = try DBRunProcess.run(["p.yaml"], in: folder.url, environment: ["DBRUN_THREADS": "2"])
+        #expect(uninterrupted.status == 0, "\(uninterrupted.output)")
+    }
+
+    @Test func killNineDuringTrainingThenRerunGivesTheUninterruptedBytes() throws {
+        let reference = try TemporaryFolder("dbrun-train-ref")
+        try reference.write("p.yaml", Self.pipeline)
+        try Self.runUninterrupted(reference)
+
+        let folder = try TemporaryFolder("dbrun-train-kill")
+        try folder.write("p.yaml", Self.pipeline)
+        try Self.killAndRerun(folder, log: ".dbrun/logs/resume/vae.log", killAt: 60, steps: 300)
         let model = "out/resume/vae/model"
         let expected = try Self.contents(reference.url.appendingPathComponent(model))
         #expect(!expected.isEmpty)

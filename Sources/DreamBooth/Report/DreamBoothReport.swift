@@ -45,6 +45,9 @@ struct DreamBoothReport {
         try Data(html.utf8).write(to: folder.appendingPathComponent("report.html"))
     }
 
+    /// Every sample grid is drawn at one width, so low- and high-resolution grids compare side by side.
+    static let gridWidth = 320
+
     func section(_ title: String, _ body: String) -> String { "<h2>\(HTML.escape(title))</h2>\n\(body)\n" }
 
     func metricsTable() -> String {
@@ -73,14 +76,14 @@ struct DreamBoothReport {
 
     func samplesSection(_ save: (Image, String) throws -> String) throws -> String {
         try samples.prompts.enumerated().map { n, entry in
-            var figures = [HTML.figure(try save(Grid.make(entry.images), String(format: "p%02d.png", n)), caption: "fine-tuned: \(entry.prompt)")]
+            var figures = [HTML.figure(try save(Grid.make(entry.images), String(format: "p%02d.png", n)), caption: "fine-tuned: \(entry.prompt)", width: Self.gridWidth)]
             if let other = baseline?.prompts[n] {
                 figures.append(HTML.figure(try save(Grid.make(other.images), String(format: "p%02d-baseline.png", n)),
-                                           caption: "un-tuned base: \(other.prompt)"))
+                                           caption: "un-tuned base: \(other.prompt)", width: Self.gridWidth))
             }
             if let other = srBaseline?.prompts.first(where: { $0.prompt == entry.prompt }), entry.lowres != nil {
                 figures.append(HTML.figure(try save(Grid.make(other.images), String(format: "p%02d-sr-baseline.png", n)),
-                                           caption: "un-tuned upscaler: \(other.prompt)"))
+                                           caption: "un-tuned upscaler: \(other.prompt)", width: Self.gridWidth))
             }
             return "<div>" + figures.joined() + "</div>"
         }.joined(separator: "\n")
