@@ -78,12 +78,17 @@ package struct StageParameters {
         return job.pipeline.resolve(job.render(n))
     }
 
-    /// The workspace paths among `keys` that enter the key by content (those with references are upstream outputs).
+    /// The workspace paths among `keys` that enter the key by content, as written: those with stage references are
+    /// upstream outputs (their content enters as the upstream's), while `${env.NAME}` paths are inputs like any
+    /// other (the key holds the reference as written and the content it names).
     package func inputPaths(_ keys: [String]) -> [String] {
-        keys.compactMap { key in
-            guard let n = node(key), let s = n.string, Template(s, at: n.location).references.isEmpty else { return nil }
-            return s
-        }
+        keys.compactMap { key in node(key).flatMap(Self.inputPath) }
+    }
+
+    /// A path parameter that names an input (no stage references), or nil.
+    package static func inputPath(_ n: SpecNode) -> String? {
+        guard let s = n.string, Template(s, at: n.location).references.allSatisfy({ $0.stage == PipelineSpec.environmentStage }) else { return nil }
+        return s
     }
 
     /// An optional string: nil when absent or null.

@@ -25,10 +25,7 @@ struct EvaluateKind: DreamBoothKind {
     func identity(of stage: StageSpec, in pipeline: PipelineSpec) throws -> StageIdentity {
         let p = StageParameters(stage)
         var inputs = p.inputPaths(pathKeys)
-        inputs += (p.node("training_logs")?.array ?? []).compactMap { node in
-            guard let s = node.string, Template(s, at: node.location).references.isEmpty else { return nil }
-            return s
-        }
+        inputs += (p.node("training_logs")?.array ?? []).compactMap(StageParameters.inputPath)
         return StageIdentity(parameters: stage.with.plain, inputs: inputs)
     }
 

@@ -38,7 +38,9 @@ public struct CommandKind: StageKind {
             // Deps enter the key by content; their names are kept so that renaming one is a change too.
             "deps": .array(deps.map { .string($0) }),
         ])
-        return StageIdentity(parameters: parameters, inputs: deps.filter { Template($0, at: stage.location).references.isEmpty })
+        return StageIdentity(parameters: parameters, inputs: deps.filter { dep in
+            Template(dep, at: stage.location).references.allSatisfy { $0.stage == PipelineSpec.environmentStage }
+        })
     }
 
     public func run(_ job: StageJob) throws -> [String: PlainValue] {

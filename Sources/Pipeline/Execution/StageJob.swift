@@ -79,9 +79,10 @@ public final class StageJob: @unchecked Sendable {
     }
 
     /// The value of `${stage.output}`: a value output as it is, a file or folder as its path relative to the
-    /// pipeline's folder.
+    /// pipeline's folder; `${env.NAME}` is the environment variable's value.
     public func value(of reference: Reference) -> PlainValue {
-        upstreamValues[reference] ?? .null
+        if reference.stage == PipelineSpec.environmentStage { return pipeline.environment[reference.output].map(PlainValue.string) ?? .null }
+        return upstreamValues[reference] ?? .null
     }
 
     /// A string with its references replaced; `quote` wraps each substituted value (the command kind shell-quotes).

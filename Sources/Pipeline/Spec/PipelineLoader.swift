@@ -15,7 +15,8 @@ public struct LoadedPipeline: Sendable {
 public enum PipelineLoader {
     /// - Parameter schema: the schema to validate against; the shipped one unless a test brings kinds of its own.
     public static func load(file: String, kinds: StageKindRegistry = .builtIn,
-                            schema: JSONSchema = PipelineSchema.validator) throws -> LoadedPipeline {
+                            schema: JSONSchema = PipelineSchema.validator,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LoadedPipeline {
         let root = try YAMLLoader.load(file: file)
         let problems = schema.validate(root)
         if !problems.isEmpty {
@@ -26,14 +27,29 @@ public enum PipelineLoader {
         let defaultName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         var spec = PipelineSpec(file: file, workspace: workspace, name: root["name"]?.string ?? defaultName,
                                 seed: root["seed"]?.int ?? 0, stages: [])
+        var environmentProblems: [PipelineError] = []
         for entry in root["stages"]?.entries ?? [] {
             let kind = entry.value["kind"]?.string ?? ""
             let needs = (entry.value["needs"]?.array ?? []).compactMap { node in
                 node.string.map { StageSpec.Dependency(stage: $0, location: node.location) }
             }
+            if entry.key == PipelineSpec.environmentStage {
+                environmentProblems.append(.invalid(at: entry.keyLocation, "a stage cannot be named '\(entry.key)': ${env.NAME} reads environment variables",
+                                                    hint: "rename the stage"))
+            }
+            let references = entry.value.references
+            for ref in references where ref.stage == PipelineSpec.environmentStage && spec.environment[ref.output] == nil {
+                if let value = environment[ref.output], !value.isEmpty {
+                    spec.environment[ref.output] = value
+                } else {
+                    environmentProblems.append(.invalid(at: ref.location, "\(ref) in stage '\(entry.key)': environment variable \(ref.output) is not set",
+                                                        hint: "export \(ref.output)=… before running dbrun"))
+                }
+            }
             spec.stages.append(StageSpec(name: entry.key, kind: kind, location: entry.keyLocation, body: entry.value,
-                                         needs: needs, references: entry.value.references))
+                                         needs: needs, references: references.filter { $0.stage != PipelineSpec.environmentStage }))
         }
+        if !environmentProblems.isEmpty { throw PipelineErrors(Array(environmentProblems.prefix(PipelineErrors.keepLimit))) }
 
         var outputs: [String: [OutputDeclaration]] = [:]
         var inputs: [String: [String]] = [:]

@@ -9,13 +9,29 @@ public struct PipelineSpec: Sendable {
     public var name: String
     public var seed: Int
     public var stages: [StageSpec]
+    /// The environment variables the file reads as `${env.NAME}`, with their values when it was loaded. Keys hold
+    /// the reference as written and the content of the paths it names, never the value, so two machines with the
+    /// same files in different places get the same keys.
+    public var environment: [String: String] = [:]
+
+    /// The pseudo-stage of `${env.NAME}` references; no stage may take its name.
+    public static let environmentStage = "env"
 
     public func stage(_ name: String) -> StageSpec? { stages.first { $0.name == name } }
 
-    /// An absolute URL for a path written relative to the pipeline's folder.
+    /// An absolute URL for a path written relative to the pipeline's folder (`${env.NAME}` expanded).
     public func resolve(_ relative: String) -> URL {
-        relative.hasPrefix("/") ? URL(fileURLWithPath: relative).standardizedFileURL
-                                : workspace.appendingPathComponent(relative).standardizedFileURL
+        let path = expandingEnvironment(relative)
+        return path.hasPrefix("/") ? URL(fileURLWithPath: path).standardizedFileURL
+                                   : workspace.appendingPathComponent(path).standardizedFileURL
+    }
+
+    /// `text` with its `${env.NAME}` references replaced by their values (other references left as written).
+    public func expandingEnvironment(_ text: String) -> String {
+        guard text.contains("${\(Self.environmentStage).") else { return text }
+        return Template(text, at: SourceLocation(file: file)).render { ref in
+            ref.stage == Self.environmentStage ? environment[ref.output] ?? "" : ref.description
+        }
     }
 }
 
