@@ -11,7 +11,7 @@ struct DBRun: ParsableCommand {
         subcommands: [
             RunCommand.self, StatusCommand.self, WhyCommand.self, DagCommand.self, ValidateCommand.self,
             CacheCommand.self, GenerateCommand.self, TokenizeCommand.self, ModelCommand.self, ImageCommand.self, BenchCommand.self, WorldCommand.self,
-            DoctorCommand.self,
+            DoctorCommand.self, NewCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

@@ -1,0 +1,38 @@
+import DiffusionTestSupport
+import Foundation
+import Imaging
+import Testing
+import TestSupport
+
+/// `dbrun new dreambooth` checks the photos, writes a pipeline that validates and runs (relative paths), and never
+/// overwrites a file.
+@Suite struct NewDreamBoothCommandTests {
+    @Test func writesAValidPipelineAndRefusesBadPhotosAndOverwrites() throws {
+        let folder = try TemporaryFolder("dbrun-new")
+        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("photos"), withIntermediateDirectories: true)
+        for i in 0..<3 {
+            let pixels = (0..<(3 * 32 * 32)).map { Float(($0 * (3 + i)) % 17) / 16 }
+            try PNGEncoder.write(Image(width: 32, height: 32, pixels: pixels), to: folder.url.appendingPathComponent("photos/\(i).png").path)
+        }
+        let models = ["--model", "m/sd", "--upscaler", "m/x4", "--dino", "m/dino", "--clip", "m/clip"]
+        let made = try DBRunProcess.run(["new", "dreambooth", "--photos", "photos", "--class", "cat", "--out", "p/cat.yaml"] + models,
+                                        in: folder.url)
+        #expect(made.status == 0, "\(made.output)")
+        let text = try #require(folder.read("p/cat.yaml"))
+        #expect(text.contains("class_noun: cat") && text.contains("instance_data_dir: ../photos") && text.contains("model: ../m/sd"))
+        #expect(text.contains("use_lora: true"), "a real model gets LoRA")
+        let valid = try DBRunProcess.run(["validate", "p/cat.yaml"], in: folder.url)
+        #expect(valid.status == 0, "\(valid.output)")
+
+        let again = try DBRunProcess.run(["new", "dreambooth", "--photos", "photos", "--class", "cat", "--out", "p/cat.yaml"] + models,
+                                         in: folder.url)
+        #expect(again.status == 2 && again.output.contains("already exists"), "\(again.output)")
+
+        try folder.write("photos/broken.png", "not a png")
+        let bad = try DBRunProcess.run(["new", "dreambooth", "--photos", "photos", "--class", "cat", "--out", "q.yaml"] + models,
+                                       in: folder.url)
+        #expect(bad.status == 2 && bad.output.contains("broken.png") && folder.read("q.yaml") == nil, "\(bad.output)")
+        let noun = try DBRunProcess.run(["new", "dreambooth", "--photos", "photos", "--class", "c4t!"] + models, in: folder.url)
+        #expect(noun.status != 0 && noun.output.contains("--class"), "\(noun.output)")
+    }
+}
