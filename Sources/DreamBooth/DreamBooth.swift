@@ -7,7 +7,7 @@ import Pretraining
 
 /// The DreamBooth stage kinds, registered with the runner by the CLI.
 public enum DreamBoothKinds {
-    public static var all: [any StageKind] { [IdentifierKind(), ClassImagesKind(), FinetuneBaseKind(), FinetuneSRKind(), SampleKind(), EvaluateKind()] }
+    public static var all: [any StageKind] { [IdentifierKind(), ClassImagesKind(), FinetuneBaseKind(), FinetuneSRKind(), SampleKind(), EvaluateKind(), CompareKind()] }
 
     /// The stage kinds `dbrun` knows: the runner's own, the embedded world's training kinds, and DreamBooth's.
     public static var registry: StageKindRegistry {

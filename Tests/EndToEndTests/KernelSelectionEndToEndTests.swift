@@ -62,7 +62,7 @@ import TestSupport
         try folder.write("p.yaml", """
             version: 1
             stages:
-              env:
+              show:
                 kind: command
                 cmd: echo "${OPENBLAS_CORETYPE:-unset} ${DBRUN_BLAS_RESTART:-none}" > env.txt
                 outs: [env.txt]

@@ -64,7 +64,8 @@ extension PipelineSchema {
             "finetune-base",
             "finetune-sr",
             "sample",
-            "evaluate"
+            "evaluate",
+            "compare"
           ]
         }
       },
@@ -247,6 +248,21 @@ extension PipelineSchema {
           },
           "then": {
             "$ref": "#/$defs/evaluateStage"
+          }
+        },
+        {
+          "if": {
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "compare"
+              }
+            }
+          },
+          "then": {
+            "$ref": "#/$defs/compareStage"
           }
         }
       ]
@@ -1610,6 +1626,43 @@ extension PipelineSchema {
             },
             "seed": {
               "$ref": "#/$defs/trainingOptions/properties/seed"
+            }
+          }
+        }
+      }
+    },
+    "compareStage": {
+      "description": "One table over several evaluate stages' metrics.json, as the paper's ablation tables (prior preservation on/off, class noun right/wrong/none, upscaler fine-tune on/off). Output: table (comparison.json and comparison.html).",
+      "type": "object",
+      "required": [
+        "kind",
+        "with"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "kind": {
+          "const": "compare"
+        },
+        "description": {
+          "type": "string"
+        },
+        "needs": {
+          "$ref": "#/$defs/needs"
+        },
+        "with": {
+          "type": "object",
+          "required": [
+            "metrics"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "metrics": {
+              "type": "object",
+              "minProperties": 1,
+              "description": "Row label → a metrics.json, e.g. ${evaluate.metrics}; rows in the order written.",
+              "additionalProperties": {
+                "$ref": "#/$defs/relativePath"
+              }
             }
           }
         }
