@@ -1,0 +1,65 @@
+import DiffusionTestSupport
+import DreamBooth
+import Foundation
+import Imaging
+import Pipeline
+import Testing
+import TestSupport
+
+/// Bad input to the DreamBooth kinds stops the stage with an error that names the file and line at fault.
+@Suite struct DreamBoothInputErrorTests {
+    static func failure(_ stage: String, setUp: (TemporaryFolder) throws -> Void = { _ in }) throws -> String {
+        let folder = try TemporaryFolder("dbrun-db-errors")
+        try TinyStableDiffusionUpscale.write(to: folder.url.appendingPathComponent("up"))
+        try folder.write("photos/0.png", "not a png")
+        try setUp(folder)
+        let file = try folder.write("p.yaml", "version: 1\nname: bad\nstages:\n" + stage)
+        let loaded = try PipelineLoader.load(file: file.path, kinds: DreamBoothKinds.registry)
+        let summary = Runner(pipeline: loaded, store: Store(root: folder.url.appendingPathComponent(".dbrun")),
+                             display: ProgressDisplay(quiet: true), dbrunVersion: "test").run(Runner.Options())
+        return summary.error.map { "\($0)" } ?? "no error"
+    }
+
+    static let sr = """
+      sr:
+        kind: finetune-sr
+        with:
+          model: up
+          instance_data_dir: photos
+          instance_prompt: a photo of zwx dog
+    """
+
+    @Test func aCropThatIsNotOnTheGridNamesItsLine() throws {
+        let text = try Self.failure(Self.sr + "\n      crop_size: 20\n")
+        #expect(text.contains("p.yaml:10:") && text.contains("crop_size (20)"), "\(text)")
+    }
+
+    @Test func aNoiseLevelAboveTheUpscalersNamesItsLine() throws {
+        let text = try Self.failure(Self.sr + "\n      noise_level: 400\n")
+        #expect(text.contains("p.yaml:10:") && text.contains("noise_level 400"), "\(text)")
+    }
+
+    @Test func anUnreadablePhotoIsNamed() throws {
+        let text = try Self.failure(Self.sr + "\n")
+        #expect(text.contains("photos/0.png") && text.contains("instance_data_dir"), "\(text)")
+    }
+
+    @Test func evaluateOnAFolderThatIsNotSamplesSaysSo() throws {
+        let text = try Self.failure("""
+          ev:
+            kind: evaluate
+            with:
+              instance_data_dir: good
+              samples: photos
+              identifier: zwx
+              dino: up
+              clip: up
+
+        """) { folder in
+            let image = Image(width: 8, height: 8, pixels: [Float](repeating: 0.5, count: 3 * 64))
+            try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("good"), withIntermediateDirectories: true)
+            try PNGEncoder.write(image, to: folder.url.appendingPathComponent("good/0.png").path)
+        }
+        #expect(text.contains("prompts.json") && text.contains("not a sample stage's images folder"), "\(text)")
+    }
+}
