@@ -97,6 +97,21 @@ import TestSupport
         #expect(made.items == [2, 3])
     }
 
+    @Test func aStageAnotherPipelineCachedIsPublishedIntoThisPipelinesFolder() throws {
+        let folder = try TemporaryFolder()
+        let store = folder.url.appendingPathComponent("shared-store")
+        let made = Made()
+        _ = try runner(folder, made, count: 2, name: "first", store: store).run(Runner.Options())
+        made.reset()
+        let second = try runner(folder, made, count: 2, name: "second", store: store)
+        #expect(second.run(Runner.Options()).outcomes.map(\.outcome) == [.restored])
+        #expect(made.items.isEmpty)
+        #expect(folder.read("out/second/make/items/1.txt") == "a 1")
+        // Up to date from now on, on its own copy: removing the other pipeline's files changes nothing here.
+        try FileManager.default.removeItem(at: folder.url.appendingPathComponent("out/first"))
+        #expect(try second.plan(Runner.Options()).map(\.action) == [.upToDate])
+    }
+
     @Test func pipelinesSharingAStoreShareItemsAndPushCarriesThem() throws {
         let folder = try TemporaryFolder()
         let store = folder.url.appendingPathComponent("shared-store")

@@ -109,7 +109,8 @@ public final class Runner: @unchecked Sendable {
             if forced.contains(name) {
                 willRun.insert(name)
                 decisions.append(Decision(stage: name, action: .run, reasons: ["forced"]))
-            } else if let record = store.record(forKey: key.value), record.outputs.values.allSatisfy({ $0.hash.map(store.hasAllObjects) ?? true }) {
+            } else if let found = store.record(forKey: key.value), found.outputs.values.allSatisfy({ $0.hash.map(store.hasAllObjects) ?? true }) {
+                let record = localized(found, stage: stage)
                 records[name] = record
                 let stale = outputsNeedingRestore(record)
                 decisions.append(Decision(stage: name, action: stale.isEmpty ? .upToDate : .restore,
@@ -167,6 +168,24 @@ public final class Runner: @unchecked Sendable {
                 try store.storeBytes(manifest.canonicalData, as: manifest.hash)
             }
         }
+    }
+
+    /// A record made under this key, with its outputs where this pipeline publishes them. Keys do not hold the
+    /// pipeline's name, so another pipeline sharing the store (or a copy of this one under another name) may have
+    /// made it, and its files then live under that pipeline's out/ folder: this pipeline restores its own copy, and
+    /// its downstream stages read that, never another pipeline's files.
+    func localized(_ record: StageRecord, stage: StageSpec) -> StageRecord {
+        var record = record
+        for declaration in pipeline.outputs[stage.name] ?? [] {
+            guard var output = record.outputs[declaration.name] else { continue }
+            switch declaration.form {
+            case .value: continue
+            case .published(let fileName, _): output.path = workspace.publishedPath(stage: stage.name, fileName: fileName)
+            case .inPlace(let path): output.path = path
+            }
+            record.outputs[declaration.name] = output
+        }
+        return record
     }
 
     /// Outputs whose workspace copy is missing or differs from the record.
@@ -261,7 +280,8 @@ public final class Runner: @unchecked Sendable {
             display.line("\(prefix) \(stage.name): stopped a command an interrupted dbrun left running (pid \(stopped))")
         }
 
-        if !force, let record = store.record(forKey: key.value) {
+        if !force, let found = store.record(forKey: key.value) {
+            let record = localized(found, stage: stage)
             do {
                 let restored = try materialize(record)
                 try store.setLast(key.value, pipeline: spec.name, stage: stage.name)
