@@ -69,14 +69,16 @@ struct DreamBoothScoring {
         guard !subject.isEmpty else {
             throw PipelineError.failed("no prompt holds the identifier '\(identifier)': no sample shows the subject")
         }
-        let images = subject.flatMap(\.images)
-        let clipT = try subject.flatMap { entry in
-            try clip.clipScore(images: entry.images, prompts: [withoutIdentifier(entry.prompt)]).map(Double.init)
+        // Each subject prompt's images are embedded once per encoder; every subject metric reads those rows.
+        let identityRows = try subject.map { try identity.embeddings($0.images) }
+        let clipRows = try subject.map { try clip.imageEmbeddings($0.images) }
+        let clipT = try zip(subject, clipRows).flatMap { entry, rows in
+            EmbeddingSimilarity.cosines(rows, try clip.textEmbeddings([withoutIdentifier(entry.prompt)])).map { Double($0[0]) }
         }
-        let div = try subject.map { 1 - EmbeddingSimilarity.meanPairwiseCosine(try identity.embeddings($0.images)) }
+        let div = identityRows.map { 1 - EmbeddingSimilarity.meanPairwiseCosine($0) }
         return DreamBoothMetrics(
-            dino: Double(EmbeddingSimilarity.meanCosine(try identity.embeddings(images), realIdentity)),
-            clip_i: Double(EmbeddingSimilarity.meanCosine(try clip.imageEmbeddings(images), realCLIP)),
+            dino: Double(EmbeddingSimilarity.meanCosine(Tensor.concat(identityRows, axis: 0), realIdentity)),
+            clip_i: Double(EmbeddingSimilarity.meanCosine(Tensor.concat(clipRows, axis: 0), realCLIP)),
             clip_t: Self.mean(clipT),
             pres: others.isEmpty ? nil : Double(EmbeddingSimilarity.meanCosine(try identity.embeddings(others.flatMap(\.images)), realIdentity)),
             div: Self.mean(div.filter { !$0.isNaN }))

@@ -14,8 +14,8 @@ import Pretraining
 /// baseline's, training curves, the metrics against baseline and real, time per stage, the resolved pipeline).
 struct EvaluateKind: DreamBoothKind {
     let name = "evaluate"
-    let version = 2
-    let pathKeys = ["instance_data_dir", "samples", "baseline", "sr_baseline", "dino", "clip", "training_logs"]
+    let version = 3
+    let pathKeys = ["instance_data_dir", "samples", "baseline", "sr_baseline", "dino", "clip"]
 
     func declareOutputs(of stage: StageSpec, in pipeline: PipelineSpec) throws -> [OutputDeclaration] {
         [OutputDeclaration(name: "metrics", form: .published(fileName: "metrics.json", isFolder: false)),

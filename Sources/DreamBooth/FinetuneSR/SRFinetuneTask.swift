@@ -12,7 +12,8 @@ import Training
 final class SRFinetuneTask: TrainingTask {
     let upscaler: StableDiffusionUpscale
     let photos: [Image]
-    let promptState: Tensor
+    /// The prompt's text-encoder states, one row per example of a micro-batch (the text encoder is frozen).
+    let context: Tensor
     let objective: DenoisingObjective
     let conditioning: UpscalerConditioning
     let noiseLevel: Int
@@ -27,7 +28,8 @@ final class SRFinetuneTask: TrainingTask {
          trainable: [(name: String, tensor: Tensor)]) throws {
         self.upscaler = upscaler
         self.photos = photos
-        promptState = try upscaler.encode([prompt])
+        let state = try upscaler.encode([prompt])
+        context = Tensor.concat([Tensor](repeating: state, count: batchSize), axis: 0)
         self.objective = objective
         conditioning = UpscalerConditioning(lowResSchedule: try NoiseSchedule(config: upscaler.lowResScheduler.config),
                                             maxNoiseLevel: noiseLevel)
@@ -73,7 +75,6 @@ final class SRFinetuneTask: TrainingTask {
         let levels = [Int](repeating: noiseLevel, count: n)
         let low = conditioning.noised(batch.low, levels: levels, random: &random)
         let draw = objective.draw(clean: latents, random: &random)
-        let context = Tensor.concat([Tensor](repeating: promptState, count: n), axis: 0)
         let predicted = try upscaler.unet.forward(sample: Tensor.concat([draw.noisy, low], axis: 1),
                                                   timesteps: draw.timesteps.map(Float.init), encoderHiddenStates: context,
                                                   classLabels: levels)

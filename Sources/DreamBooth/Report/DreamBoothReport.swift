@@ -94,7 +94,6 @@ struct DreamBoothReport {
             let curve = logs.appendingPathComponent("loss_curve.png")
             guard FileManager.default.fileExists(atPath: curve.path) else { return nil }
             let name = "curve-\(i)-\(logs.deletingLastPathComponent().lastPathComponent).png"
-            try? FileManager.default.removeItem(at: assets.appendingPathComponent(name))
             try FileManager.default.copyItem(at: curve, to: assets.appendingPathComponent(name))
             return HTML.figure("assets/\(name)", caption: "loss: \(logs.deletingLastPathComponent().lastPathComponent)")
         }
