@@ -57,4 +57,25 @@ import TestSupport
         }
         #expect(throws: ConfigError.self) { try DiffusersModelFolder(path: folder.url.appendingPathComponent("nothing").path) }
     }
+
+    /// A component folder that links outside itself (models/toyworld's tokenizers link to models/clip-tokenizer)
+    /// is copied with the links' contents, so the copy stands on its own wherever it goes.
+    @Test func copiedComponentFoldersFollowRelativeLinks() throws {
+        let folder = try TemporaryFolder()
+        let shared = folder.url.appendingPathComponent("shared")
+        let tokenizer = folder.url.appendingPathComponent("model/tokenizer")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: tokenizer, withIntermediateDirectories: true)
+        try Data("merges".utf8).write(to: shared.appendingPathComponent("merges.txt"))
+        try Data("{}".utf8).write(to: tokenizer.appendingPathComponent("tokenizer_config.json"))
+        try FileManager.default.createSymbolicLink(atPath: tokenizer.appendingPathComponent("merges.txt").path,
+                                                   withDestinationPath: "../../shared/merges.txt")
+        let copy = folder.url.appendingPathComponent("elsewhere/deeper/tokenizer")
+        try PipelineFolderWriter.copyFollowingLinks(tokenizer, to: copy)
+        let copied = copy.appendingPathComponent("merges.txt")
+        let attributes = try FileManager.default.attributesOfItem(atPath: copied.path)
+        #expect(attributes[.type] as? FileAttributeType == .typeRegular)
+        #expect(try String(contentsOf: copied, encoding: .utf8) == "merges")
+        #expect(try String(contentsOf: copy.appendingPathComponent("tokenizer_config.json"), encoding: .utf8) == "{}")
+    }
 }

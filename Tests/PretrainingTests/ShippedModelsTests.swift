@@ -41,4 +41,17 @@ import Testing
         #expect(base.defaultImageSize == 64)
         #expect(upscaler.vaeScale == 4)
     }
+
+    /// What fine-tuning publishes: a shipped folder saved elsewhere loads there (its tokenizer files are links to
+    /// models/clip-tokenizer; the copy holds their contents).
+    @Test func shippedFoldersSaveToAFolderThatStandsAlone() throws {
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("resaved-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: target) }
+        let upscaler = try StableDiffusionUpscale(folder: Self.models.appendingPathComponent("upscaler").path)
+        try upscaler.save(folder: target.appendingPathComponent("upscaler").path, as: .float16)
+        try StableDiffusion(folder: Self.models.appendingPathComponent("base").path)
+            .save(folder: target.appendingPathComponent("base").path, as: .float16)
+        _ = try StableDiffusionUpscale(folder: target.appendingPathComponent("upscaler").path)
+        _ = try StableDiffusion(folder: target.appendingPathComponent("base").path)
+    }
 }

@@ -20,7 +20,7 @@ public enum PipelineFolderWriter {
         for (component, source) in copying.sorted(by: { $0.key < $1.key }) {
             let target = root.appendingPathComponent(component)
             try? FileManager.default.removeItem(at: target)
-            try FileManager.default.copyItem(at: source, to: target)
+            try copyFollowingLinks(source, to: target)
         }
         var entries: [String: Any] = [
             "_class_name": pipelineClass,
@@ -34,5 +34,22 @@ public enum PipelineFolderWriter {
         entries.merge(index) { $1 }
         let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: root.appendingPathComponent("model_index.json"))
+    }
+
+    /// Copies a file or folder with every symbolic link replaced by what it points to: a source folder may link to
+    /// files outside it (models/toyworld's tokenizers are relative links to models/clip-tokenizer), which a copy of
+    /// the link would leave dangling in the new place.
+    static func copyFollowingLinks(_ source: URL, to target: URL) throws {
+        let manager = FileManager.default
+        let resolved = source.resolvingSymlinksInPath()
+        var isFolder: ObjCBool = false
+        guard manager.fileExists(atPath: resolved.path, isDirectory: &isFolder) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: source.path])
+        }
+        guard isFolder.boolValue else { return try manager.copyItem(at: resolved, to: target) }
+        try manager.createDirectory(at: target, withIntermediateDirectories: true)
+        for name in try manager.contentsOfDirectory(atPath: resolved.path).sorted() {
+            try copyFollowingLinks(resolved.appendingPathComponent(name), to: target.appendingPathComponent(name))
+        }
     }
 }
