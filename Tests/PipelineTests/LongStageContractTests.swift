@@ -137,6 +137,27 @@ import TestSupport
         #expect(folder.read(".dbrun/logs/long/train.log") == log)
     }
 
+    /// --force starts over: an unfinished run's checkpoints may come from code that has changed since.
+    @Test func forcedRunDiscardsAnUnfinishedRunsWorkFolder() throws {
+        let folder = try TemporaryFolder()
+        let script = Script()
+        script.ending = .fail
+        _ = try runner(folder, script).run(Runner.Options())
+        let key = try #require(script.seen.first?.key)
+        let store = Store(root: folder.url.appendingPathComponent(".dbrun"))
+        #expect(exists(store.resumeFolder(key: key).appendingPathComponent("step-1.txt")))
+
+        script.ending = .succeed
+        var options = Runner.Options()
+        options.force = true
+        options.targets = ["train"]
+        let forced = try runner(folder, script).run(options)
+        #expect(forced.outcomes.last?.outcome == .ran)
+        #expect(script.seen.count == 2 && script.seen[1].key == key)
+        #expect(!script.seen[1].resuming && script.seen[1].files.isEmpty, "a forced run does not resume")
+        #expect(store.record(forKey: key)?.figures?["resumed_at"] == .int(0))
+    }
+
     @Test func figuresAreKeptInTheRecordButNotInTheKey() throws {
         let folder = try TemporaryFolder()
         let script = Script()

@@ -292,6 +292,11 @@ public final class Runner: @unchecked Sendable {
                 display.line("\(prefix) \(stage.name): \(corrupt); running the stage again")
             }
         }
+        // --force means from scratch: checkpoints an unfinished run left may come from code that has changed since.
+        if force, FileSystem.exists(store.resumeFolder(key: key.value).path) {
+            try FileSystem.remove(store.resumeFolder(key: key.value))
+            display.line("\(prefix) \(stage.name): forced, so not resuming: removed an earlier run's work folder")
+        }
         display.update(stage: stage.name, "\(prefix) \(stage.name): running")
         let record = try execute(stage, key: key, records: records, prefix: prefix, options: options)
         return (record, .ran)

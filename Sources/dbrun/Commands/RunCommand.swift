@@ -16,7 +16,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("stage"), help: "Bring only this stage (and what it needs) up to date. Repeatable.")
     var stages: [String] = []
 
-    @Flag(help: "Rerun the named stages (all, without --stage) even when cached.")
+    @Flag(help: "Rerun the named stages (all, without --stage) from scratch even when cached, not resuming an unfinished run.")
     var force = false
 
     @Flag(name: .customLong("dry-run"), help: "Print the plan and why each stage would run; change nothing.")
