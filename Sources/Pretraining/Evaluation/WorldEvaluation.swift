@@ -9,15 +9,20 @@ import ToyWorld
 public struct WorldEvaluation {
     /// Model folders (any may be nil: its part is skipped, as are parts that need it).
     public struct Models {
+        /// The VAE that decodes 256×256 images (the upscaler's; SD's ×4 upscaler ships its own too): the gated one.
         public var vae: String?
+        /// The base model's VAE, reported at 64×64 (where it works) and at 256×256, without a gate.
+        public var baseVAE: String?
         public var base: String?
         public var upscaler: String?
         /// The evaluator CLIP (a CLIPModel folder with tokenizer and preprocessor).
         public var clip: String?
         /// The identity encoder (a ViTModel folder with preprocessor).
         public var identity: String?
-        public init(vae: String? = nil, base: String? = nil, upscaler: String? = nil, clip: String? = nil, identity: String? = nil) {
+        public init(vae: String? = nil, baseVAE: String? = nil, base: String? = nil, upscaler: String? = nil, clip: String? = nil,
+                    identity: String? = nil) {
             self.vae = vae
+            self.baseVAE = baseVAE
             self.base = base
             self.upscaler = upscaler
             self.clip = clip
@@ -75,18 +80,27 @@ public struct WorldEvaluation {
     public struct Report: Codable, Sendable {
         public var seed: UInt64
         public var vae: VAEReport?
+        public var baseVAE: BaseVAEReport?
         public var clip: CLIPReport?
         public var identity: IdentityReport?
         public var base: BaseReport?
         public var upscaler: UpscalerReport?
         /// Whether every gate that was measured passed.
         public var passed: Bool
+        enum CodingKeys: String, CodingKey { case seed, vae, baseVAE = "base_vae", clip, identity, base, upscaler, passed }
     }
 
     public struct VAEReport: Codable, Sendable {
         public var images: Int
         public var psnrDB: Gate
         enum CodingKeys: String, CodingKey { case images, psnrDB = "psnr_db" }
+    }
+
+    public struct BaseVAEReport: Codable, Sendable {
+        public var images: Int
+        public var psnrDBAt64: Double
+        public var psnrDBAt256: Double
+        enum CodingKeys: String, CodingKey { case images, psnrDBAt64 = "psnr_db_at_64", psnrDBAt256 = "psnr_db_at_256" }
     }
 
     public struct CLIPReport: Codable, Sendable {
@@ -140,7 +154,13 @@ public struct WorldEvaluation {
     /// Runs every part whose models are given.
     public func run() throws -> Report {
         var report = Report(seed: seed, passed: true)
-        if let vae = models.vae { report.vae = try evaluateVAE(vae) }
+        if let vae = models.vae {
+            report.vae = VAEReport(images: sizes.vaeImages, psnrDB: .atLeast(try reconstructionPSNR(vae, size: 256), 28))
+        }
+        if let vae = models.baseVAE {
+            report.baseVAE = BaseVAEReport(images: sizes.vaeImages, psnrDBAt64: Self.rounded(try reconstructionPSNR(vae, size: 64)),
+                                           psnrDBAt256: Self.rounded(try reconstructionPSNR(vae, size: 256)))
+        }
         let clip = try models.clip.map { try ImageTextScorer(folder: $0) }
         let identity = try models.identity.map { try DINOScorer(folder: $0) }
         if let clip { report.clip = try evaluateCLIP(clip) }
@@ -158,16 +178,17 @@ public struct WorldEvaluation {
 
     // MARK: - Parts
 
-    func evaluateVAE(_ folder: String) throws -> VAEReport {
-        log("vae: reconstructing \(sizes.vaeImages) renders at 256×256")
+    /// Mean PSNR of the VAE's reconstructions (latent means, clamped) of held-out renders at `size`×`size`.
+    func reconstructionPSNR(_ folder: String, size: Int) throws -> Double {
+        log("vae: reconstructing \(sizes.vaeImages) renders at \(size)×\(size) with \(folder)")
         let vae = try AutoencoderKL.load(folder: folder)
         let scenes = HeldOutScenes.scenes(count: sizes.vaeImages, seed: seed ^ 0xA1)
         var psnrs: [Double] = []
         for start in stride(from: 0, to: scenes.count, by: 4) {
             let part = Array(scenes[start..<min(start + 4, scenes.count)])
-            let pixels = WorldBatches.pixels(part, size: 256)
+            let pixels = WorldBatches.pixels(part, size: size)
             let decoded = try noGrad { try vae.decode(try vae.encode(pixels).mean) }
-            let per = 3 * 256 * 256
+            let per = 3 * size * size
             let a = pixels.scalars, b = decoded.scalars
             for n in 0..<part.count {
                 var squared = 0.0
@@ -178,7 +199,7 @@ public struct WorldEvaluation {
                 psnrs.append(Self.psnr(meanSquared: squared / Double(per)))
             }
         }
-        return VAEReport(images: psnrs.count, psnrDB: .atLeast(psnrs.reduce(0, +) / Double(psnrs.count), 28))
+        return psnrs.reduce(0, +) / Double(psnrs.count)
     }
 
     func evaluateCLIP(_ clip: ImageTextScorer) throws -> CLIPReport {

@@ -8,13 +8,15 @@ import Tensor
 struct WorldEvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Measure the world's models against their quality gates on held-out renders.",
-        discussion: "Each part runs when its folders exist: VAE (PSNR), evaluator CLIP (zero-shot class and context), "
+        discussion: "Each part runs when its folders exist: VAE (PSNR at 256×256 of the upscaler's VAE, gated; the "
+            + "base's VAE at 64 and 256, reported), evaluator CLIP (zero-shot class and context), "
             + "identity encoder (top-1 retrieval), base (class, context, diversity, Fréchet distance; needs both "
             + "evaluators) and upscaler (PSNR and identity similarity against bicubic; needs the identity encoder). "
             + "Exit status 1 when a measured gate fails.")
 
     @Option(help: "The world's model folder (holding base/, upscaler/, clip/, identity/).") var models = "models/toyworld"
-    @Option(help: "A VAE folder (default: the base model's vae/).") var vae: String?
+    @Option(help: "The VAE that decodes 256×256 images, gated (default: MODELS/upscaler/vae).") var vae: String?
+    @Option(help: "The base model's VAE, reported at 64 and 256 (default: MODELS/base/vae).") var baseVae: String?
     @Option(help: "The base StableDiffusionPipeline folder (default: MODELS/base).") var base: String?
     @Option(help: "The StableDiffusionUpscalePipeline folder (default: MODELS/upscaler).") var upscaler: String?
     @Option(help: "The evaluator CLIPModel folder (default: MODELS/clip).") var clip: String?
@@ -31,10 +33,11 @@ struct WorldEvalCommand: ParsableCommand {
             let path = given ?? (models as NSString).appendingPathComponent(fallback)
             return FileManager.default.fileExists(atPath: path) ? path : nil
         }
-        if let given = [vae, base, upscaler, clip, identity].compactMap({ $0 }).first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+        if let given = [vae, baseVae, base, upscaler, clip, identity].compactMap({ $0 }).first(where: { !FileManager.default.fileExists(atPath: $0) }) {
             throw PipelineError.invalid(at: SourceLocation(file: given), "no such model folder")
         }
-        let found = WorldEvaluation.Models(vae: existing(vae, "base/vae"), base: existing(base, "base"),
+        let found = WorldEvaluation.Models(vae: existing(vae, "upscaler/vae"), baseVAE: existing(baseVae, "base/vae"),
+                                           base: existing(base, "base"),
                                            upscaler: existing(upscaler, "upscaler"), clip: existing(clip, "clip"),
                                            identity: existing(identity, "identity"))
         var evaluation = WorldEvaluation(models: found, seed: seed)
@@ -58,22 +61,28 @@ struct WorldEvalCommand: ParsableCommand {
 
     static func table(_ r: WorldEvaluation.Report) -> String {
         var lines: [String] = []
-        func row(_ name: String, _ gate: WorldEvaluation.Gate) {
-            lines.append(String(format: "%-34@ %10.4f  %@  %@", name as NSString, gate.value, gate.passed ? "pass" : "FAIL", gate.gate))
+        // Foundation's %-34@ does not pad on Linux: pad the name here.
+        func line(_ name: String, _ value: Double, _ rest: String = "") {
+            lines.append(name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " %10.4f", value) + rest)
         }
-        if let v = r.vae { row("vae psnr (dB)", v.psnrDB) }
+        func row(_ name: String, _ gate: WorldEvaluation.Gate) {
+            line(name, gate.value, "  \(gate.passed ? "pass" : "FAIL")  \(gate.gate)")
+        }
+        if let v = r.vae { row("vae psnr at 256 (dB)", v.psnrDB) }
+        if let v = r.baseVAE {
+            line("base vae psnr at 64 (dB)", v.psnrDBAt64, String(format: "  (at 256: %.4f)", v.psnrDBAt256))
+        }
         if let c = r.clip {
             row("clip zero-shot class accuracy", c.classAccuracy)
             row("clip zero-shot context accuracy", c.contextAccuracy)
-            lines.append(String(format: "%-34@ %10.4f", "clip class accuracy given context" as NSString, c.classAccuracyGivenContext))
+            line("clip class accuracy given context", c.classAccuracyGivenContext)
         }
         if let i = r.identity { row("identity top-1 retrieval", i.top1Retrieval) }
         if let b = r.base {
             row("base class accuracy", b.classAccuracy)
             row("base context accuracy", b.contextAccuracy)
             row("base diversity (identity sim.)", b.diversity)
-            lines.append(String(format: "%-34@ %10.4f  (two render sets: %.4f)", "base Fréchet distance to renders" as NSString,
-                                b.frechetToRenders, b.frechetRendersToRenders))
+            line("base Fréchet distance to renders", b.frechetToRenders, String(format: "  (two render sets: %.4f)", b.frechetRendersToRenders))
         }
         if let u = r.upscaler {
             row("upscaler psnr (dB)", u.psnrDB)
