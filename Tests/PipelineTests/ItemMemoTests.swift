@@ -70,6 +70,22 @@ import TestSupport
                       display: ProgressDisplay(quiet: true), dbrunVersion: "test")
     }
 
+    /// --force makes every item again, as it runs the stage again; the next plain run reuses them.
+    @Test func aForcedRunMakesEveryItemAgain() throws {
+        let folder = try TemporaryFolder()
+        let made = Made()
+        _ = try runner(folder, made, count: 3).run(Runner.Options())
+        made.reset()
+        var options = Runner.Options()
+        options.force = true
+        #expect(try runner(folder, made, count: 3).run(options).outcomes.map(\.outcome) == [.ran])
+        #expect(made.items == [0, 1, 2])
+        made.reset()
+        #expect(try runner(folder, made, count: 4).run(Runner.Options()).outcomes.map(\.outcome) == [.ran])
+        #expect(made.items == [3])
+        #expect(folder.read("out/memo/make/items/1.txt") == "a 1")
+    }
+
     @Test func aLargerCountMakesOnlyTheNewItems() throws {
         let folder = try TemporaryFolder()
         let made = Made()

@@ -27,12 +27,12 @@ extension Store {
     }
 
     /// Puts the item filed under `key` at `destination`, made by `produce` (into the URL it is given) only when the
-    /// store lacks it; returns whether it was there. The item is stored before its memo is written, so a kill at any
-    /// moment leaves either no memo or a complete item.
+    /// store lacks it or `remake` is set; returns whether it was taken from the store. The item is stored before its
+    /// memo is written, so a kill at any moment leaves either no memo or a complete item.
     @discardableResult
-    public func memoized(key: String, at destination: URL, produce: (URL) throws -> Void) throws -> Bool {
+    public func memoized(key: String, at destination: URL, remake: Bool = false, produce: (URL) throws -> Void) throws -> Bool {
         try FileSystem.createDirectory(destination.deletingLastPathComponent())
-        if let hash = memoizedHash(key) {
+        if !remake, let hash = memoizedHash(key) {
             do {
                 try restoreFile(hash, to: destination)
                 return true

@@ -298,7 +298,7 @@ public final class Runner: @unchecked Sendable {
             display.line("\(prefix) \(stage.name): forced, so not resuming: removed an earlier run's work folder")
         }
         display.update(stage: stage.name, "\(prefix) \(stage.name): running")
-        let record = try execute(stage, key: key, records: records, prefix: prefix, options: options)
+        let record = try execute(stage, key: key, records: records, prefix: prefix, forced: force, options: options)
         return (record, .ran)
     }
 
@@ -319,7 +319,7 @@ public final class Runner: @unchecked Sendable {
     }
 
     private func execute(_ stage: StageSpec, key: CacheKey, records: [String: StageRecord], prefix: String,
-                         options: Options) throws -> StageRecord {
+                         forced: Bool, options: Options) throws -> StageRecord {
         let kind = pipeline.kind(of: stage)
         let declarations = pipeline.outputs[stage.name] ?? []
         let scratch = workspace.scratchFolder.appendingPathComponent("\(stage.name)-\(UUID().uuidString)")
@@ -348,7 +348,7 @@ public final class Runner: @unchecked Sendable {
         progress.logRunStart(key: key.value, resuming: resuming)
         if resuming { display.line("\(prefix) \(stage.name): resuming from an earlier run's work folder") }
         let job = StageJob(stage: stage, pipeline: spec, key: key.value, scratch: scratch, resumeFolder: resumeFolder,
-                           isResuming: resuming, seed: spec.seed, threads: options.threads, progress: progress,
+                           isResuming: resuming, isForced: forced, seed: spec.seed, threads: options.threads, progress: progress,
                            upstreamValues: upstreamValues, upstreamRecords: upstreamRecords, outputURLs: outputURLs,
                            leftover: store.leftoverCommand(key: key.value), interruption: interruption, store: store, hashes: state)
         let started = Date()

@@ -16,6 +16,8 @@ public final class StageJob: @unchecked Sendable {
     /// Whether the resume folder held files from an earlier run of this key when this run started: the kind
     /// should look there for a checkpoint.
     public let isResuming: Bool
+    /// Whether the user forced this run (`--force`): items cached one by one are made again, not reused.
+    public let isForced: Bool
     /// The records of every stage this one depends on, directly or not (their keys, run facts and figures), for
     /// kinds that report on a whole pipeline. Run facts are not part of this stage's key.
     public let upstreamRecords: [String: StageRecord]
@@ -31,9 +33,11 @@ public final class StageJob: @unchecked Sendable {
     private let hashes: HashState
     private let lock = NSLock()
     private var reported: [String: PlainValue] = [:]
+    /// Memo keys a forced run has made again.
+    private var remade: Set<String> = []
 
     init(stage: StageSpec, pipeline: PipelineSpec, key: String, scratch: URL, resumeFolder: URL, isResuming: Bool,
-         seed: Int, threads: Int, progress: StageProgress, upstreamValues: [Reference: PlainValue],
+         isForced: Bool = false, seed: Int, threads: Int, progress: StageProgress, upstreamValues: [Reference: PlainValue],
          upstreamRecords: [String: StageRecord], outputURLs: [String: URL], leftover: LeftoverCommand, interruption: Interruption, store: Store, hashes: HashState) {
         self.interruption = interruption
         self.store = store
@@ -44,6 +48,7 @@ public final class StageJob: @unchecked Sendable {
         self.scratch = scratch
         self.resumeURL = resumeFolder
         self.isResuming = isResuming
+        self.isForced = isForced
         self.seed = seed
         self.threads = threads
         self.progress = progress
@@ -99,15 +104,19 @@ public final class StageJob: @unchecked Sendable {
     /// Puts one item of this stage's work at `destination`, cached on its own in the store under `identity` (all
     /// that makes the item what it is: model content hash, prompt, sampler, its own seed…): `produce` writes it to
     /// the URL it is given only when no run, of this stage or any other, made it before. Returns whether it was
-    /// cached. The stage's key still decides whether the stage runs; this only spares the items' work.
+    /// cached. The stage's key still decides whether the stage runs; this only spares the items' work. In a forced
+    /// run each item is made again, once, and refiled.
     @discardableResult
     public func memoized(_ identity: PlainValue, at destination: URL, produce: (URL) throws -> Void) throws -> Bool {
-        try store.memoized(key: Store.memoKey(identity), at: destination, produce: produce)
+        let key = Store.memoKey(identity)
+        let remake = isForced && lock.withLock { remade.insert(key).inserted }
+        return try store.memoized(key: key, at: destination, remake: remake, produce: produce)
     }
 
-    /// Whether an item is cached under `identity` (to make the missing ones of a batch together).
+    /// Whether an item is cached under `identity` (to make the missing ones of a batch together); never in a
+    /// forced run.
     public func isMemoized(_ identity: PlainValue) -> Bool {
-        store.memoizedHash(Store.memoKey(identity)) != nil
+        !isForced && store.memoizedHash(Store.memoKey(identity)) != nil
     }
 
     /// The content hash of a file or folder (a folder's is its manifest's), as keys hold it: for a memo's identity.
