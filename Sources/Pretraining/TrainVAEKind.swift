@@ -13,12 +13,15 @@ final class AutoencoderTask: TrainingTask {
     let vae: AutoencoderKL
     let batches: WorldBatches
     let cropSize: Int
+    /// One example in this many is a whole render at the crop size.
+    let wholeEvery: Int
     let klWeight: Float
 
-    init(vae: AutoencoderKL, batches: WorldBatches, cropSize: Int, klWeight: Float) {
+    init(vae: AutoencoderKL, batches: WorldBatches, cropSize: Int, wholeEvery: Int = 4, klWeight: Float) {
         self.vae = vae
         self.batches = batches
         self.cropSize = cropSize
+        self.wholeEvery = wholeEvery
         self.klWeight = klWeight
     }
 
@@ -27,8 +30,8 @@ final class AutoencoderTask: TrainingTask {
 
     func batch(_ index: Int) throws -> Tensor {
         let examples = batches.examples(index)
-        // One in four examples is drawn at the crop size itself, whole; the rest at 256 and cropped.
-        let whole = examples.indices.filter { WorldBatches.mix(batches.sampler.seed, index * 1000 + $0) % 4 == 0 }
+        // One in `wholeEvery` examples is drawn at the crop size itself, whole; the rest 4× larger and cropped.
+        let whole = examples.indices.filter { WorldBatches.mix(batches.sampler.seed, index * 1000 + $0) % UInt64(wholeEvery) == 0 }
         let large = examples.indices.filter { !whole.contains($0) }
         var crops = [Image?](repeating: nil, count: examples.count)
         for (n, image) in zip(whole, ToyWorld.renderImages(whole.map { examples[$0].scene }, size: cropSize)) { crops[n] = image }
@@ -102,7 +105,8 @@ struct TrainVAEKind: WorldTrainingKind {
         let vae = try AutoencoderKL(config: config, generator: &generator)
         vae.gradientCheckpointing = try p.bool("gradient_checkpointing", default: false)
         let task = AutoencoderTask(vae: vae, batches: WorldBatches(seed: plan.seed &+ 1, batchSize: try p.int("train_batch_size", default: 8)),
-                                   cropSize: try p.int("crop_size", default: 64), klWeight: try p.float("kl_weight", default: 1e-6))
+                                   cropSize: try p.int("crop_size", default: 64),
+                                   wholeEvery: max(try p.int("whole_every", default: 4), 1), klWeight: try p.float("kl_weight", default: 1e-6))
         try TrainingStage.run(task, plan: plan, job: job) { task in
             let spread = try Self.latentSpread(task.vae, seed: plan.seed &+ 2)
             task.vae.rescaleLatents(by: Float(1 / Self.scalingFactor / spread))

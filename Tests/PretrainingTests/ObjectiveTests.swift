@@ -75,6 +75,20 @@ import Training
         #expect(last < first * 0.5, "reconstruction loss \(first) → \(last)")
     }
 
+    /// whole_every 1: every example is the whole render at the crop size; the default mixes in crops of larger ones.
+    @Test func autoencoderBatchesMixWholeRendersAndCrops() throws {
+        var generator = RandomGenerator(seed: 2)
+        let vae = try Self.tinyVAE(&generator)
+        let batches = WorldBatches(seed: 4, batchSize: 8)
+        let whole = Tensor(images: ToyWorld.renderImages(batches.examples(3).map(\.scene), size: 16), range: .signed)
+        let allWhole = try AutoencoderTask(vae: vae, batches: batches, cropSize: 16, wholeEvery: 1, klWeight: 0).batch(3)
+        #expect(allWhole.scalars == whole.scalars)
+        let mixed = try AutoencoderTask(vae: vae, batches: batches, cropSize: 16, klWeight: 0).batch(3)
+        let per = 3 * 16 * 16
+        let same = (0..<8).filter { n in Array(mixed.scalars[n * per..<(n + 1) * per]) == Array(whole.scalars[n * per..<(n + 1) * per]) }
+        #expect(!same.isEmpty && same.count < 8, "whole examples in the default mix: \(same)")
+    }
+
     @Test(arguments: [DenoisingObjective.Prediction.epsilon, .vPrediction])
     func denoiserLossFalls(prediction: DenoisingObjective.Prediction) throws {
         var generator = RandomGenerator(seed: 5)
