@@ -10,7 +10,7 @@ enum ModelFolderFiles {
         for name in try fm.contentsOfDirectory(atPath: tokenizer.path).sorted() where !name.hasPrefix(".") {
             let target = folder.appendingPathComponent(name)
             try? fm.removeItem(at: target)
-            try fm.copyItem(at: tokenizer.appendingPathComponent(name), to: target)
+            try PipelineFolderWriter.copyFollowingLinks(tokenizer.appendingPathComponent(name), to: target)
         }
     }
 

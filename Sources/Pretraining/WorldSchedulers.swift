@@ -59,7 +59,7 @@ enum WorldSchedulers {
             let source = tokenizer.appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: source.path) else { continue }
             try? FileManager.default.removeItem(at: tokens.appendingPathComponent(name))
-            try FileManager.default.copyItem(at: source, to: tokens.appendingPathComponent(name))
+            try PipelineFolderWriter.copyFollowingLinks(source, to: tokens.appendingPathComponent(name))
         }
         components["tokenizer"] = tokens
         return components

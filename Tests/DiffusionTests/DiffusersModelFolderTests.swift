@@ -78,4 +78,29 @@ import TestSupport
         #expect(try String(contentsOf: copied, encoding: .utf8) == "merges")
         #expect(try String(contentsOf: copy.appendingPathComponent("tokenizer_config.json"), encoding: .utf8) == "{}")
     }
+
+    /// A dangling link names itself and its target; a link back to a folder being copied stops the copy instead of
+    /// recursing forever.
+    @Test func danglingAndCyclicLinksAreNamedErrors() throws {
+        let folder = try TemporaryFolder()
+        let tokenizer = folder.url.appendingPathComponent("tokenizer")
+        try FileManager.default.createDirectory(at: tokenizer, withIntermediateDirectories: true)
+        let dangling = tokenizer.appendingPathComponent("merges.txt")
+        try FileManager.default.createSymbolicLink(atPath: dangling.path, withDestinationPath: "../gone/merges.txt")
+        do {
+            try PipelineFolderWriter.copyFollowingLinks(tokenizer, to: folder.url.appendingPathComponent("a"))
+            Issue.record("a dangling link was copied")
+        } catch let error as PipelineFolderError {
+            #expect("\(error)".hasSuffix("/merges.txt does not exist (a link to ../gone/merges.txt)"))
+        }
+        try FileManager.default.removeItem(at: dangling)
+        try FileManager.default.createSymbolicLink(atPath: tokenizer.appendingPathComponent("loop").path,
+                                                   withDestinationPath: ".")
+        do {
+            try PipelineFolderWriter.copyFollowingLinks(tokenizer, to: folder.url.appendingPathComponent("b"))
+            Issue.record("a link cycle was copied")
+        } catch let error as PipelineFolderError {
+            #expect("\(error)".contains("/loop links back to "))
+        }
+    }
 }

@@ -23,4 +23,21 @@ struct ShippedPipelinesTests {
         }
         #expect(Set(ablations.graph.upstream["ablations"] ?? []) == ["evaluate", "evaluate_no_prior", "evaluate_wrong_noun", "evaluate_no_noun"])
     }
+
+    /// The sweep's variants start from dog.yaml's own identifier, class images, baseline and fine-tune, word for
+    /// word, so they share its cache and its figures compare with dog.yaml's.
+    @Test func sweepSharesDogsStages() throws {
+        let dog = try Self.load("pipelines/dog.yaml")
+        let sweep = try Self.load("pipelines/dog-sweep.yaml")
+        #expect(dog.spec.seed == sweep.spec.seed)
+        for name in ["identifier", "class_images", "baseline", "finetune_base"] {
+            let stage = try #require(dog.spec.stage(name))
+            let twin = try #require(sweep.spec.stage(name), "dog-sweep.yaml lacks '\(name)'")
+            #expect(twin.kind == stage.kind && twin.body.plain == stage.body.plain, "'\(name)' differs from dog.yaml's")
+        }
+        for stage in sweep.spec.stages where dog.spec.stage(stage.name) != nil {
+            #expect(["identifier", "class_images", "baseline", "finetune_base"].contains(stage.name),
+                    "'\(stage.name)' shares a name with a dog.yaml stage it does not repeat")
+        }
+    }
 }

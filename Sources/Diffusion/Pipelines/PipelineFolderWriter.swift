@@ -38,18 +38,42 @@ public enum PipelineFolderWriter {
 
     /// Copies a file or folder with every symbolic link replaced by what it points to: a source folder may link to
     /// files outside it (models/toyworld's tokenizers are relative links to models/clip-tokenizer), which a copy of
-    /// the link would leave dangling in the new place.
-    static func copyFollowingLinks(_ source: URL, to target: URL) throws {
+    /// the link would leave dangling in the new place. A dangling link, or a link back to a folder being copied, is
+    /// an error naming it.
+    public static func copyFollowingLinks(_ source: URL, to target: URL) throws {
+        try copyFollowingLinks(source, to: target, within: [])
+    }
+
+    private static func copyFollowingLinks(_ source: URL, to target: URL, within ancestors: Set<String>) throws {
         let manager = FileManager.default
         let resolved = source.resolvingSymlinksInPath()
         var isFolder: ObjCBool = false
         guard manager.fileExists(atPath: resolved.path, isDirectory: &isFolder) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: source.path])
+            let link = (try? manager.destinationOfSymbolicLink(atPath: source.path)).map { " (a link to \($0))" }
+            throw PipelineFolderError.missingSource(path: source.path, detail: link ?? "")
         }
         guard isFolder.boolValue else { return try manager.copyItem(at: resolved, to: target) }
+        guard !ancestors.contains(resolved.path) else {
+            throw PipelineFolderError.linkCycle(path: source.path, folder: resolved.path)
+        }
         try manager.createDirectory(at: target, withIntermediateDirectories: true)
         for name in try manager.contentsOfDirectory(atPath: resolved.path).sorted() {
-            try copyFollowingLinks(resolved.appendingPathComponent(name), to: target.appendingPathComponent(name))
+            try copyFollowingLinks(
+                resolved.appendingPathComponent(name), to: target.appendingPathComponent(name),
+                within: ancestors.union([resolved.path]))
+        }
+    }
+}
+
+/// Why a model folder's file could not be copied.
+public enum PipelineFolderError: Error, CustomStringConvertible {
+    case missingSource(path: String, detail: String)
+    case linkCycle(path: String, folder: String)
+
+    public var description: String {
+        switch self {
+        case .missingSource(let path, let detail): "\(path) does not exist\(detail)"
+        case .linkCycle(let path, let folder): "\(path) links back to \(folder), which holds it: the copy would never end"
         }
     }
 }

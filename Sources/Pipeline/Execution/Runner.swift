@@ -294,12 +294,19 @@ public final class Runner: @unchecked Sendable {
         }
         // --force means from scratch: checkpoints an unfinished run left may come from code that has changed since.
         if force, FileSystem.exists(store.resumeFolder(key: key.value).path) {
+            if holdsEarlierWork(key) {
+                display.line("\(prefix) \(stage.name): forced, so not resuming: removed an earlier run's work folder")
+            }
             try FileSystem.remove(store.resumeFolder(key: key.value))
-            display.line("\(prefix) \(stage.name): forced, so not resuming: removed an earlier run's work folder")
         }
         display.update(stage: stage.name, "\(prefix) \(stage.name): running")
         let record = try execute(stage, key: key, records: records, prefix: prefix, forced: force, options: options)
         return (record, .ran)
+    }
+
+    /// Whether an earlier run of this key that failed, was interrupted or killed left anything in its work folder.
+    private func holdsEarlierWork(_ key: CacheKey) -> Bool {
+        !((try? FileManager.default.contentsOfDirectory(atPath: store.resumeFolder(key: key.value).path)) ?? []).isEmpty
     }
 
     /// Puts every file output of a cached record in place; true if anything had to be restored.
@@ -342,7 +349,7 @@ public final class Runner: @unchecked Sendable {
         }
         // An earlier run of this key that failed, was interrupted or killed may have left checkpoints here.
         let resumeFolder = store.resumeFolder(key: key.value)
-        let resuming = !((try? FileManager.default.contentsOfDirectory(atPath: resumeFolder.path)) ?? []).isEmpty
+        let resuming = holdsEarlierWork(key)
         let progress = StageProgress(display: display, prefix: prefix, stage: stage.name,
                                      logURL: workspace.logFile(stage: stage.name))
         progress.logRunStart(key: key.value, resuming: resuming)

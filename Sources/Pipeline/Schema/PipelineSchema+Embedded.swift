@@ -534,13 +534,13 @@ extension PipelineSchema {
               "$ref": "#/$defs/trainingOptions/properties/seed"
             },
             "crop_size": {
-              "description": "Side of the training crops, in pixels; most are cut from renders 4× larger, one in whole_every is a whole render at this size.",
+              "description": "Side of the training crops, in pixels; most are cut from renders 4× larger, about one in whole_every is a whole render at this size.",
               "type": "integer",
               "minimum": 8,
               "default": 64
             },
             "whole_every": {
-              "description": "One example in this many is a whole render at crop_size (what a base model at that size makes) instead of a crop of a render 4× larger (the details an upscaler needs); 1 makes every example whole.",
+              "description": "About one example in this many (picked by a hash of the seed and its place in the batch) is a whole render at crop_size (what a base model at that size makes) instead of a crop of a render 4× larger (the details an upscaler needs); 1 makes every example whole.",
               "type": "integer",
               "minimum": 1,
               "default": 4

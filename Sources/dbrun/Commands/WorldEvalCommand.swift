@@ -15,33 +15,36 @@ struct WorldEvalCommand: ParsableCommand {
             + "Exit status 1 when a measured gate fails.")
 
     @Option(help: "The world's model folder (holding base/, upscaler/, clip/, identity/).") var models = "models/toyworld"
-    @Option(help: "The VAE that decodes 256×256 images, gated (default: MODELS/upscaler/vae).") var vae: String?
-    @Option(help: "The base model's VAE, reported at 64 and 256 (default: MODELS/base/vae).") var baseVae: String?
+    @Option(help: "The VAE that decodes 256×256 images, gated (default: the upscaler's vae/).") var vae: String?
+    @Option(help: "The base model's VAE, reported at 64 and 256 (default: the base's vae/).") var baseVae: String?
     @Option(help: "The base StableDiffusionPipeline folder (default: MODELS/base).") var base: String?
     @Option(help: "The StableDiffusionUpscalePipeline folder (default: MODELS/upscaler).") var upscaler: String?
     @Option(help: "The evaluator CLIPModel folder (default: MODELS/clip).") var clip: String?
     @Option(help: "The identity encoder ViTModel folder (default: MODELS/identity).") var identity: String?
     @Option(help: "Seed of the held-out scenes and the samples.") var seed: UInt64 = 0
     @Option(help: "Denoising steps for base and upscaler samples.") var steps = 25
+    @Option(help: "Classifier-free guidance scale of the base's samples.") var guidance: Float = 5
     @Flag(help: "Print the report as JSON.") var json = false
     @Option(help: "Write sample grids (base-samples.png, upscaler-samples.png) into this folder.") var grids: String?
     @Option(help: "Threads for the engine (default: all cores).") var threads: Int?
 
     func run() throws {
         if let threads { BLAS.setThreadCount(threads) }
-        func existing(_ given: String?, _ fallback: String) -> String? {
-            let path = given ?? (models as NSString).appendingPathComponent(fallback)
-            return FileManager.default.fileExists(atPath: path) ? path : nil
-        }
-        if let given = [vae, baseVae, base, upscaler, clip, identity].compactMap({ $0 }).first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+        func inside(_ folder: String, _ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        func existing(_ path: String) -> String? { FileManager.default.fileExists(atPath: path) ? path : nil }
+        if let given = [vae, baseVae, base, upscaler, clip, identity].compactMap({ $0 }).first(where: { existing($0) == nil }) {
             throw PipelineError.invalid(at: SourceLocation(file: given), "no such model folder")
         }
-        let found = WorldEvaluation.Models(vae: existing(vae, "upscaler/vae"), baseVAE: existing(baseVae, "base/vae"),
-                                           base: existing(base, "base"),
-                                           upscaler: existing(upscaler, "upscaler"), clip: existing(clip, "clip"),
-                                           identity: existing(identity, "identity"))
+        // Each VAE defaults to the one inside the pipeline folder it decodes for.
+        let basePath = base ?? inside(models, "base")
+        let upscalerPath = upscaler ?? inside(models, "upscaler")
+        let found = WorldEvaluation.Models(
+            vae: existing(vae ?? inside(upscalerPath, "vae")), baseVAE: existing(baseVae ?? inside(basePath, "vae")),
+            base: existing(basePath), upscaler: existing(upscalerPath), clip: existing(clip ?? inside(models, "clip")),
+            identity: existing(identity ?? inside(models, "identity")))
         var evaluation = WorldEvaluation(models: found, seed: seed)
         evaluation.sizes.samplingSteps = steps
+        evaluation.sizes.guidance = guidance
         if let grids {
             try FileManager.default.createDirectory(atPath: grids, withIntermediateDirectories: true)
             evaluation.gridFolder = URL(fileURLWithPath: grids)
