@@ -45,9 +45,9 @@ final class CLIPContrastiveTask: TrainingTask {
 
     func batch(_ index: Int) throws -> (pixels: Tensor, ids: [[Int]]) {
         let examples = examples(index)
-        let pixels = WorldBatches.pixels(examples.map(\.scene), size: model.config.visionConfig.imageSize)
-        return (WorldBatches.normalized(pixels, mean: processor.imageMean, std: processor.imageStd),
-                examples.map { tokenizer.encode($0.caption) })
+        let pixels = WorldBatches.normalizedPixels(examples.map(\.scene), size: model.config.visionConfig.imageSize,
+                                                   mean: processor.imageMean, std: processor.imageStd)
+        return (pixels, examples.map { tokenizer.encode($0.caption) })
     }
 
     func loss(_ batch: (pixels: Tensor, ids: [[Int]]), random: inout RandomGenerator) throws -> Tensor {

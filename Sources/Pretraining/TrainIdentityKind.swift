@@ -8,18 +8,23 @@ import Training
 
 /// The identity encoder's metric-learning objective (InfoNCE over two views, as in SimCLR and DINO's use for
 /// retrieval): each micro-batch holds P different subjects, each seen twice in different contexts and poses; the
-/// embeddings of one subject's two views must pick each other out among all the others. Half the subjects share
-/// one class, so the model must tell instances apart by their details, not only classes by their shapes.
+/// embeddings of one subject's two views must pick each other out among all the others. A share of the subjects
+/// (half by default) come from one class, so the model must tell instances apart by their details, not only classes
+/// by their shapes.
 final class IdentityTask: TrainingTask {
     let model: ViTModel
     let subjects: Int
+    /// How many of a micro-batch's subjects come from its one shared class.
+    let sameClass: Int
     let seed: UInt64
     let temperature: Float
     let processor: ImageProcessorConfig
 
-    init(model: ViTModel, subjects: Int, seed: UInt64, temperature: Float) {
+    init(model: ViTModel, subjects: Int, sameClassShare: Double = 0.5, seed: UInt64, temperature: Float) {
         self.model = model
         self.subjects = subjects
+        // Rounded down, as `subjects / 2` was before the share could be set: the default keeps the old batches.
+        sameClass = Int((Double(subjects) * sameClassShare).rounded(.down))
         self.seed = seed
         self.temperature = temperature
         processor = Self.processor(imageSize: model.config.imageSize)
@@ -37,17 +42,7 @@ final class IdentityTask: TrainingTask {
 
     /// Micro-batch `index`: P pretraining subjects (distinct ids), views A then views B.
     func batch(_ index: Int) throws -> Tensor {
-        var rng = SplitMix64(seed: WorldBatches.mix(seed, index))
-        let classes = WorldClass.allCases
-        let shared = classes[Int(rng.next() % UInt64(classes.count))]
-        var ids: [SubjectID] = []
-        var seen = Set<SubjectID>()
-        while ids.count < subjects {
-            let worldClass = ids.count < subjects / 2 ? shared : classes[Int(rng.next() % UInt64(classes.count))]
-            let range = SubjectID.pretrainingIDs
-            let id = SubjectID(worldClass, range.lowerBound + Int(rng.next() % UInt64(range.count)))
-            if seen.insert(id).inserted { ids.append(id) }
-        }
+        let ids = subjectIDs(index)
         let contexts = WorldContext.allCases
         var views: [Scene] = []
         for pass in 0..<2 {
@@ -56,8 +51,24 @@ final class IdentityTask: TrainingTask {
                 views.append(Scene(id, in: context, variation: WorldBatches.mix(seed &+ 7, (index * 1000 + n) * 2 + pass)))
             }
         }
-        let pixels = WorldBatches.pixels(views, size: model.config.imageSize)
-        return WorldBatches.normalized(pixels, mean: processor.imageMean, std: processor.imageStd)
+        return WorldBatches.normalizedPixels(views, size: model.config.imageSize, mean: processor.imageMean,
+                                             std: processor.imageStd)
+    }
+
+    /// The distinct subjects of micro-batch `index`: the first `sameClass` of one class, the rest of any.
+    func subjectIDs(_ index: Int) -> [SubjectID] {
+        var rng = SplitMix64(seed: WorldBatches.mix(seed, index))
+        let classes = WorldClass.allCases
+        let shared = classes[Int(rng.next() % UInt64(classes.count))]
+        var ids: [SubjectID] = []
+        var seen = Set<SubjectID>()
+        while ids.count < subjects {
+            let worldClass = ids.count < sameClass ? shared : classes[Int(rng.next() % UInt64(classes.count))]
+            let range = SubjectID.pretrainingIDs
+            let id = SubjectID(worldClass, range.lowerBound + Int(rng.next() % UInt64(range.count)))
+            if seen.insert(id).inserted { ids.append(id) }
+        }
+        return ids
     }
 
     func loss(_ batch: Tensor, random: inout RandomGenerator) throws -> Tensor {
@@ -85,7 +96,8 @@ struct TrainIdentityKind: WorldTrainingKind {
         let config = try p.config("config", as: ViTConfig.self)
         var generator = RandomGenerator(seed: plan.seed)
         let model = try ViTModel(config, addPoolingLayer: false, generator: &generator)
-        let task = IdentityTask(model: model, subjects: try p.int("subjects_per_batch", default: 32), seed: plan.seed &+ 1,
+        let task = IdentityTask(model: model, subjects: try p.int("subjects_per_batch", default: 32),
+                                sameClassShare: try p.double("same_class_share", default: 0.5), seed: plan.seed &+ 1,
                                 temperature: try p.float("temperature", default: 0.1))
         try TrainingStage.run(task, plan: plan, job: job) { task in
             let folder = job.outputURL("model")

@@ -17,24 +17,17 @@ struct WorldBatches: Sendable {
         sampler.examples(index * batchSize..<(index + 1) * batchSize)
     }
 
-    /// N×3×S×S in [-1, 1], rendered in parallel on the engine's pool.
+    /// N×3×S×S in [-1, 1], rendered in parallel on the engine's pool straight into the tensor's (pooled) buffer.
     static func pixels(_ scenes: [Scene], size: Int) -> Tensor {
-        Tensor(shape: [scenes.count, 3, size, size], scalars: ToyWorld.renderBatch(scenes, size: size))
+        Tensor.filled([scenes.count, 3, size, size]) { ToyWorld.renderBatch(scenes, size: size, into: $0) }
     }
 
-    /// [-1, 1] pixels as a CLIP/ViT processor normalises them: (x01 − mean) / std per channel.
-    static func normalized(_ pixels: Tensor, mean: [Double], std: [Double]) -> Tensor {
-        let shape = pixels.shape
-        let plane = shape[2] * shape[3]
-        var values = pixels.scalars
-        for n in 0..<shape[0] {
-            for c in 0..<3 {
-                let scale = Float(0.5 / std[c]), shift = Float((0.5 - mean[c]) / std[c])
-                let base = (n * 3 + c) * plane
-                for i in base..<base + plane { values[i] = values[i] * scale + shift }
-            }
+    /// N×3×S×S as a CLIP/ViT processor normalises pixels, (x01 − mean) / std per channel, applied while drawing.
+    static func normalizedPixels(_ scenes: [Scene], size: Int, mean: [Double], std: [Double]) -> Tensor {
+        let channels = (0..<3).map { c in (scale: Float(0.5 / std[c]), shift: Float((0.5 - mean[c]) / std[c])) }
+        return Tensor.filled([scenes.count, 3, size, size]) {
+            ToyWorld.renderBatch(scenes, size: size, into: $0, channels: channels)
         }
-        return Tensor(shape: shape, scalars: values)
     }
 
     /// A 64-bit mix of a seed and a position, for draws that belong to one example (crop offsets, view choices).

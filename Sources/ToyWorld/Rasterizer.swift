@@ -85,10 +85,22 @@ struct Canvas {
         return Image(width: size, height: size, channels: 3, pixels: out)
     }
 
-    /// Writes the samples, clamped to [0, 1], as `v · scale + offset` (2 and −1 give a model's [−1, 1]).
-    func write(to out: UnsafeMutablePointer<Float>, scale: Float, offset: Float) {
+    /// Writes the samples, clamped to [0, 1], as `v · scale + offset` (2 and −1 give a model's [−1, 1]), then, when
+    /// `channels` is given, each plane `c` as `w · channels[c].scale + channels[c].shift` (an image processor's
+    /// normalisation, in the same two roundings as applying it to the written batch afterwards).
+    func write(to out: UnsafeMutablePointer<Float>, scale: Float, offset: Float,
+               channels: [(scale: Float, shift: Float)]? = nil) {
         pixels.withUnsafeBufferPointer { p in
-            for i in 0..<p.count { out[i] = min(max(p[i], 0), 1) * scale + offset }
+            guard let channels else {
+                for i in 0..<p.count { out[i] = min(max(p[i], 0), 1) * scale + offset }
+                return
+            }
+            let plane = size * size
+            for (c, affine) in channels.enumerated() {
+                for i in c * plane..<(c + 1) * plane {
+                    out[i] = (min(max(p[i], 0), 1) * scale + offset) * affine.scale + affine.shift
+                }
+            }
         }
     }
 }

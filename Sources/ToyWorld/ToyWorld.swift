@@ -55,13 +55,25 @@ public enum ToyWorld {
         return scenes.indices.map { n in Image(width: size, height: size, channels: 3, pixels: Array(batch[n * per..<(n + 1) * per])) }
     }
 
-    /// One image per task on the pool, each written as `v · scale + offset`.
-    static func renderBatch(_ scenes: [Scene], size: Int, into buffer: UnsafeMutableBufferPointer<Float>, scale: Float, offset: Float) {
+    /// `renderBatch` in [-1, 1], then each channel `c` as `v · channels[c].scale + channels[c].shift`: a CLIP or ViT
+    /// image processor's normalisation ((v01 − mean) / std, so scale 0.5 / std and shift (0.5 − mean) / std), done
+    /// while drawing instead of in another pass over the batch.
+    public static func renderBatch(_ scenes: [Scene], size: Int, into buffer: UnsafeMutableBufferPointer<Float>,
+                                   channels: [(scale: Float, shift: Float)]) {
+        precondition(channels.count == 3, "\(channels.count) channel affines for RGB")
+        renderBatch(scenes, size: size, into: buffer, scale: 2, offset: -1, channels: channels)
+    }
+
+    /// One image per task on the pool, each written as `v · scale + offset` (then `channels`, when given).
+    static func renderBatch(_ scenes: [Scene], size: Int, into buffer: UnsafeMutableBufferPointer<Float>, scale: Float, offset: Float,
+                            channels: [(scale: Float, shift: Float)]? = nil) {
         let per = 3 * size * size
         precondition(buffer.count >= scenes.count * per, "batch buffer of \(buffer.count) floats < \(scenes.count)×\(per)")
         nonisolated(unsafe) let base = buffer.baseAddress!
         Parallel.forRanges(scenes.count, grain: 1) { range in
-            for n in range { canvas(scenes[n], size: size, layers: 0..<3).write(to: base + n * per, scale: scale, offset: offset) }
+            for n in range {
+                canvas(scenes[n], size: size, layers: 0..<3).write(to: base + n * per, scale: scale, offset: offset, channels: channels)
+            }
         }
     }
 

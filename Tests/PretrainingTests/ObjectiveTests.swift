@@ -126,6 +126,25 @@ import Training
         #expect(last < first * 0.5, "identity loss \(first) → \(last)")
     }
 
+    /// `same_class_share` sets how many of a batch's distinct subjects share one class; the rest are drawn from all.
+    @Test func identityBatchesHoldTheAskedShareOfOneClass() throws {
+        var generator = RandomGenerator(seed: 9)
+        let config = try ViTConfig.decode(Data("""
+        {"image_size": 16, "patch_size": 8, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
+         "num_attention_heads": 2}
+        """.utf8)).config
+        let model = try ViTModel(config, addPoolingLayer: false, generator: &generator)
+        for (share, shared) in [(1.0, 12), (0.5, 6), (0.25, 3)] {
+            let task = IdentityTask(model: model, subjects: 12, sameClassShare: share, seed: 10, temperature: 0.1)
+            for index in 0..<5 {
+                let ids = task.subjectIDs(index)
+                #expect(Set(ids).count == 12 && ids.allSatisfy { SubjectID.pretrainingIDs.contains($0.id) })
+                #expect(Set(ids.prefix(shared).map(\.worldClass)).count == 1)
+                if shared < 12 { #expect(Set(ids.map(\.worldClass)).count > 1) }
+            }
+        }
+    }
+
     /// The world's renders through the VAE's exact latent rescaling: decoding is unchanged, the spread is scaled.
     @Test func latentRescalingKeepsReconstructions() throws {
         var generator = RandomGenerator(seed: 11)

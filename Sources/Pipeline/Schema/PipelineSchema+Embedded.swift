@@ -930,6 +930,13 @@ extension PipelineSchema {
               "minimum": 2,
               "default": 32
             },
+            "same_class_share": {
+              "description": "Share of a micro-batch's subjects drawn from one class (the rest from any class): the harder negatives, instances the model must tell apart by their details.",
+              "type": "number",
+              "minimum": 0,
+              "maximum": 1,
+              "default": 0.5
+            },
             "temperature": {
               "description": "Softmax temperature of the two-view InfoNCE loss.",
               "type": "number",
