@@ -114,7 +114,12 @@ public enum ImageCheck {
                 do {
                     let listing = try ImageFolder.list(path)
                     targets += listing.images
+                    let stems = Set(listing.images.map { ($0 as NSString).deletingPathExtension })
                     for skipped in listing.skipped {
+                        let ext = (skipped as NSString).pathExtension.lowercased()
+                        let isCaption = ImageFolder.captionExtensions.contains(ext)
+                            && stems.contains((skipped as NSString).deletingPathExtension)
+                        if isCaption { continue }  // an image's caption file (caption_extension), not a stray file
                         setWarnings.append("skipped \(skipped): not an image file, by its extension (training skips it too)")
                     }
                     if listing.images.isEmpty { setWarnings.append("no images in folder \(path)") }

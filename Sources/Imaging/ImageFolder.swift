@@ -10,6 +10,15 @@ public enum ImageFolder {
         "png", "jpg", "jpeg", "jpe", "jfif", "heic", "heif", "avif", "webp", "gif", "bmp", "tif", "tiff",
     ]
 
+    /// Caption files are kohya's sidecars: the image's path with its extension replaced by this one.
+    public static let captionExtensions: Set<String> = ["txt", "caption"]
+
+    /// The sidecar caption of `image` for `ext` (".txt" or "txt"): `a/dog-1.png` → `a/dog-1.txt`.
+    public static func captionPath(forImage image: String, extension ext: String) -> String {
+        let bare = ext.hasPrefix(".") ? String(ext.dropFirst()) : ext
+        return ((image as NSString).deletingPathExtension as NSString).appendingPathExtension(bare) ?? image + "." + bare
+    }
+
     /// The images directly inside `folder`, sorted by name (byte order, so every machine agrees), and the
     /// other visible files, which are skipped. Throws `ImageError` when the folder cannot be listed.
     public static func list(_ folder: String) throws(ImageError) -> (images: [String], skipped: [String]) {

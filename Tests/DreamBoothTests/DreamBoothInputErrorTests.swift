@@ -62,4 +62,33 @@ import TestSupport
         }
         #expect(text.contains("prompts.json") && text.contains("not a sample stage's images folder"), "\(text)")
     }
+
+    static let captioned = """
+      ft:
+        kind: finetune-base
+        with:
+          model: sd
+          instance_data_dir: good
+          caption_extension: .txt
+          max_train_steps: 1
+
+    """
+
+    static func captionFolder(_ folder: TemporaryFolder) throws {
+        try TinyStableDiffusion.write(to: folder.url.appendingPathComponent("sd"))
+        let image = Image(width: 8, height: 8, pixels: [Float](repeating: 0.5, count: 3 * 64))
+        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("good"), withIntermediateDirectories: true)
+        for name in ["0", "1"] { try PNGEncoder.write(image, to: folder.url.appendingPathComponent("good/\(name).png").path) }
+        try folder.write("good/0.txt", "on the grass\n")
+    }
+
+    @Test func captionsNeedTheirSlotInTheInstancePrompt() throws {
+        let text = try Self.failure(Self.captioned + "      instance_prompt: a photo of zwx dog\n", setUp: Self.captionFolder)
+        #expect(text.contains("p.yaml:9:") && text.contains("'{caption}' in instance_prompt"), "\(text)")
+    }
+
+    @Test func aPhotoWithoutItsCaptionIsNamed() throws {
+        let text = try Self.failure(Self.captioned + "      instance_prompt: a photo of zwx dog {caption}\n", setUp: Self.captionFolder)
+        #expect(text.contains("good/1.txt") && text.contains("no caption for") && text.contains("good/1.png"), "\(text)")
+    }
 }

@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite struct ImageCheckTests {
     /// A folder like a user's: good photos (one rotated by EXIF, one small, one panorama, one PNG with alpha,
-    /// one re-encoded copy of another), bad files, and a stray text file.
+    /// one re-encoded copy of another), bad files, a stray text file, and one photo's caption file.
     static func makeFolder() throws -> TemporaryFolder {
         let folder = try TemporaryFolder("imaging-check")
         let dir = folder.url.path
@@ -25,6 +25,7 @@ import TestSupport
         try copy("bad/empty.png", "h_empty.png")
         try copy("bad/cmyk.jpg", "i_cmyk.jpg")
         try Data("shopping list".utf8).write(to: folder.url.appendingPathComponent("README.txt"))
+        try Data("on the grass".utf8).write(to: folder.url.appendingPathComponent("a_photo.txt"))
         try Data().write(to: folder.url.appendingPathComponent(".DS_Store"))
         return folder
     }
@@ -54,6 +55,7 @@ import TestSupport
         #expect(byName["h_empty.png"]!.errorKind == "empty")
         #expect(byName["i_cmyk.jpg"]!.error!.contains("CMYK"))
         #expect(report.warnings.contains { $0.contains("README.txt") })
+        #expect(!report.warnings.contains { $0.contains("a_photo.txt") }, "a photo's caption file is not a stray file")
         #expect(report.warnings.contains { $0.hasPrefix("near-duplicates") })
         #expect(!report.warnings.contains { $0.contains(".DS_Store") })
 

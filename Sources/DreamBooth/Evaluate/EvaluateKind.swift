@@ -36,7 +36,7 @@ struct EvaluateKind: DreamBoothKind {
             throw PipelineError.invalid(at: p.node("identifier")?.location ?? job.stage.location,
                                         "stage '\(job.stage.name)' needs 'identifier' (e.g. ${identifier.token}) to tell subject prompts from class prompts")
         }
-        let photos = try SubjectPhotos.load(try p.path("instance_data_dir", in: job), stage: job.stage, key: "instance_data_dir")
+        let photos = try SubjectPhotos.load(try p.path("instance_data_dir", in: job), stage: job.stage.name, key: "instance_data_dir")
         let samples = try SampleSet.load(try p.path("samples", in: job), stage: job.stage, key: "samples")
         let baseline = try p.node("baseline").map { _ in try SampleSet.load(try p.path("baseline", in: job), stage: job.stage, key: "baseline") }
         let srBaseline = try p.node("sr_baseline").map { _ in try SampleSet.load(try p.path("sr_baseline", in: job), stage: job.stage, key: "sr_baseline") }

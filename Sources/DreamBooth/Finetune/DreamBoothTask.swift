@@ -5,12 +5,23 @@ import Tensor
 import Training
 
 /// DreamBooth's objective, as diffusers' `train_dreambooth.py` computes it: a batch of instance photos with the
-/// instance prompt, followed (with prior preservation) by as many class images with the class prompt; one noise
+/// instance prompt (or, with captions as kohya's scripts read them, each photo's own), followed (with prior preservation) by as many class images with the class prompt; one noise
 /// draw over the whole batch; loss = instance MSE + λ · prior MSE, min-SNR weighting on the instance half.
 final class DreamBoothTask: TrainingTask {
+    /// Images and their prompts: one prompt for all, or one per image (captions).
     struct Examples {
         var images: [Image]
-        var prompt: String
+        var prompts: [String]
+
+        init(images: [Image], prompt: String) { self.init(images: images, prompts: [prompt]) }
+
+        init(images: [Image], prompts: [String]) {
+            precondition(prompts.count == 1 || prompts.count == images.count, "\(prompts.count) prompts for \(images.count) images")
+            self.images = images
+            self.prompts = prompts
+        }
+
+        func prompt(_ n: Int) -> String { prompts[prompts.count == 1 ? 0 : n % images.count] }
     }
 
     let unet: UNet2DConditionModel
@@ -63,7 +74,7 @@ final class DreamBoothTask: TrainingTask {
                 let n = index * batchSize + k
                 let seed = dataSeed ^ UInt64(truncatingIfNeeded: (n &* 2 &+ set) &* 0x9E37_79B9)
                 images.append(transform.apply(examples.images[n % examples.images.count], seed: seed))
-                prompts.append(examples.prompt)
+                prompts.append(examples.prompt(n))
             }
         }
         return (Tensor(images: images, range: .signed), prompts)

@@ -52,7 +52,7 @@ struct FinetuneSRKind: DreamBoothKind {
         let plan = try FinetunePlan.read(p, job: job, lora: lora != nil, batchSize: batchSize)
         let task = try SRFinetuneTask(
             upscaler: upscaler,
-            photos: try SubjectPhotos.load(try p.path("instance_data_dir", in: job), stage: job.stage, key: "instance_data_dir"),
+            photos: try SubjectPhotos.load(try p.path("instance_data_dir", in: job), stage: job.stage.name, key: "instance_data_dir"),
             prompt: prompt,
             objective: try FinetuneObjective.read(p, job: job, scheduler: upscaler.scheduler.config, folder: upscaler.folder),
             noiseLevel: noiseLevel,

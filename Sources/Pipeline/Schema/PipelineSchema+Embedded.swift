@@ -1166,8 +1166,13 @@ extension PipelineSchema {
             },
             "instance_prompt": {
               "type": "string",
-              "description": "The prompt naming the subject with its identifier, e.g. 'a photo of ${identifier.token} dog' (--instance_prompt).",
+              "description": "The prompt naming the subject with its identifier, e.g. 'a photo of ${identifier.token} dog' (--instance_prompt); with caption_extension it holds '{caption}', where each photo's caption goes.",
               "minLength": 1
+            },
+            "caption_extension": {
+              "type": "string",
+              "pattern": "^\\.?[A-Za-z0-9]+$",
+              "description": "Read a caption for each photo from the file beside it with this extension (kohya's --caption_extension: dog-1.png → dog-1.txt for '.txt') and put it in instance_prompt's '{caption}'; e.g. 'on the grass', so the photos' contexts are named and not bound to the identifier. Default: one instance_prompt for all photos."
             },
             "class_data_dir": {
               "$ref": "#/$defs/relativePath",
