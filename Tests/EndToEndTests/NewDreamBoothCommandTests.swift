@@ -35,4 +35,32 @@ import TestSupport
         let noun = try DBRunProcess.run(["new", "dreambooth", "--photos", "photos", "--class", "c4t!"] + models, in: folder.url)
         #expect(noun.status != 0 && noun.output.contains("--class"), "\(noun.output)")
     }
+
+    /// Photos that all have caption files get a pipeline that reads them; photos captioned in part are refused.
+    @Test func captionedPhotosAreReadAndPartialCaptionsRefused() throws {
+        let folder = try TemporaryFolder("dbrun-new-captions")
+        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("photos"), withIntermediateDirectories: true)
+        for i in 0..<3 {
+            let pixels = (0..<(3 * 32 * 32)).map { Float(($0 * (5 + i)) % 17) / 16 }
+            try PNGEncoder.write(Image(width: 32, height: 32, pixels: pixels), to: folder.url.appendingPathComponent("photos/\(i).png").path)
+        }
+        try folder.write("photos/0.txt", "on the grass")
+        try folder.write("photos/1.txt", "in the snow")
+        let models = ["--model", "m/sd", "--upscaler", "m/x4", "--dino", "m/dino", "--clip", "m/clip"]
+        let partial = try DBRunProcess.run(["new", "dreambooth", "--photos", "photos", "--class", "cat", "--out", "a.yaml"] + models,
+                                           in: folder.url)
+        #expect(partial.status != 0 && partial.output.contains("photos/2.txt") && partial.output.contains("2 of 3"),
+                "\(partial.output)")
+        #expect(folder.read("a.yaml") == nil)
+
+        try folder.write("photos/2.txt", "at night")
+        let made = try DBRunProcess.run(["new", "dreambooth", "--photos", "photos", "--class", "cat", "--out", "b.yaml"] + models,
+                                        in: folder.url)
+        #expect(made.status == 0, "\(made.output)")
+        let text = try #require(folder.read("b.yaml"))
+        #expect(text.contains("caption_extension: .txt") && text.contains("instance_prompt: a photo of ${identifier.token} cat {caption}"))
+        #expect(!made.output.contains("skipped"), "caption files are not stray files: \(made.output)")
+        let valid = try DBRunProcess.run(["validate", "b.yaml"], in: folder.url)
+        #expect(valid.status == 0, "\(valid.output)")
+    }
 }

@@ -11,6 +11,8 @@ struct DreamBoothTemplate {
     var clip: String
     /// The embedded world's tiny models (fast settings) rather than a real Stable Diffusion (LoRA, 512 pixels).
     var embedded: Bool
+    /// The extension of caption files every photo has beside it (".txt"), which the base fine-tune then reads.
+    var captionExtension: String? = nil
 
     var text: String {
         let classPrompt = "a photo of a \(classNoun)"
@@ -20,6 +22,10 @@ struct DreamBoothTemplate {
             : "      use_lora: true            # false: a full fine-tune (learning_rate 5.0e-6, far more memory)\n"
               + "      resolution: 512\n      gradient_checkpointing: true\n      train_batch_size: 1\n"
               + "      max_train_steps: \(max(100 * photoCount, 300))      # about 100 per photo\n      learning_rate: 1.0e-4\n"
+        let captioning = captionExtension.map {
+            "      caption_extension: \($0)     # each photo's caption file goes where {caption} stands\n"
+                + "      instance_prompt: \(instancePrompt) {caption}\n"
+        } ?? "      instance_prompt: \(instancePrompt)\n"
         return """
         # DreamBooth for the \(classNoun) in \(photos) (\(photoCount) photos), written by `dbrun new dreambooth`.
         # Run it with `dbrun \(name).yaml`; `dbrun status \(name).yaml` says what is cached. The report is
@@ -53,8 +59,7 @@ struct DreamBoothTemplate {
             with:
               model: \(model)
               instance_data_dir: \(photos)
-              instance_prompt: \(instancePrompt)
-              class_data_dir: ${class_images.images}
+        \(captioning)      class_data_dir: ${class_images.images}
               class_prompt: \(classPrompt)
               prior_loss_weight: 1.0
         \(training.dropLast())
@@ -71,8 +76,8 @@ struct DreamBoothTemplate {
               instance_prompt: \(instancePrompt)
               noise_level: 20           # the low-resolution noise augmentation; sample at the same level
               train_batch_size: \(embedded ? 4 : 1)
-        \(embedded ? "      crop_size: 128\n" : "      use_lora: true\n      gradient_checkpointing: true\n")      max_train_steps: \(embedded ? 100 : 200)
-              learning_rate: \(embedded ? "2.0e-5" : "1.0e-4")
+        \(embedded ? "      crop_size: 128\n" : "      use_lora: true\n      gradient_checkpointing: true\n")      max_train_steps: 200
+              learning_rate: 1.0e-4
 
           sample:
             kind: sample

@@ -70,10 +70,29 @@ struct NewDreamBoothCommand: ParsableCommand {
             name: output.deletingPathExtension().lastPathComponent, classNoun: classNoun.trimmingCharacters(in: .whitespaces),
             photos: Self.relative(URL(fileURLWithPath: photos).standardizedFileURL, to: base), photoCount: report.readable,
             model: Self.relative(models.base, to: base), upscaler: Self.relative(models.upscaler, to: base),
-            dino: Self.relative(models.dino, to: base), clip: Self.relative(models.clip, to: base), embedded: model == nil).text
+            dino: Self.relative(models.dino, to: base), clip: Self.relative(models.clip, to: base), embedded: model == nil,
+            captionExtension: try Self.captionExtension(photos)).text
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: output, options: .withoutOverwriting)
         print("wrote \(output.path): run it with `dbrun \(output.path)`")
+    }
+
+    /// The caption extension every photo has a file of beside it (kohya's sidecars), if any; photos captioned only
+    /// in part are an error, since training would stop at the first photo without one.
+    static func captionExtension(_ photos: String) throws -> String? {
+        let images = try ImageFolder.list(photos).images
+        for bare in ImageFolder.captionExtensions.sorted().reversed() {  // "txt" first, then "caption"
+            let found = images.filter { FileManager.default.fileExists(atPath: ImageFolder.captionPath(forImage: $0, extension: bare)) }
+            if found.isEmpty { continue }
+            guard found.count == images.count else {
+                let missing = images.first { !found.contains($0) }!
+                throw PipelineError.invalid(at: SourceLocation(file: ImageFolder.captionPath(forImage: missing, extension: bare)),
+                                            "\(found.count) of \(images.count) photos have .\(bare) captions; add this one or remove them all")
+            }
+            print("captions: every photo has a .\(bare) file beside it; the base fine-tune reads them (caption_extension)")
+            return "." + bare
+        }
+        return nil
     }
 
     /// models/toyworld in this folder or one above it.
