@@ -1,6 +1,9 @@
+import DiffusionTestSupport
+import Diffusion
 import Foundation
 import Imaging
 import Testing
+import Tensor
 import TestSupport
 @testable import DreamBooth
 
@@ -22,5 +25,23 @@ struct CaptionTests {
                                                 "a zwx dog on the grass"])
         #expect(DreamBoothTask.Examples(images: [image, image], prompt: "a zwx dog").prompt(1) == "a zwx dog")
         #expect(ImageFolder.captionPath(forImage: "/x/dog-1.png", extension: ".txt") == "/x/dog-1.txt")
+    }
+
+    /// The upscaler's fine-tune conditions each photo on its own prompt's text states.
+    @Test func theUpscalerFineTuneConditionsEachPhotoOnItsCaption() throws {
+        let folder = try TemporaryFolder("dbrun-sr-captions")
+        try TinyStableDiffusionUpscale.write(to: folder.url)
+        let upscaler = try StableDiffusionUpscale(folder: folder.url.path)
+        let photos = (0..<2).map { k in Image(width: 64, height: 64, pixels: (0..<(3 * 64 * 64)).map { Float(($0 + k) % 7) / 6 }) }
+        let prompts = ["a zwx dog on the grass", "a zwx dog at night"]
+        let task = try SRFinetuneTask(
+            upscaler: upscaler, photos: photos, prompts: prompts,
+            objective: DenoisingObjective(schedule: try NoiseSchedule(config: upscaler.scheduler.config), prediction: .epsilon),
+            noiseLevel: 20, transform: TrainingTransform(resolution: 64), cropSize: 64, batchSize: 3, dataSeed: 0, trainable: [])
+        let states = try prompts.map { try upscaler.encode([$0]) }
+        let expected = Tensor.concat([states[0], states[1], states[0]], axis: 0)
+        let context = try task.batch(0).context
+        #expect(context.shape == expected.shape && context.scalars == expected.scalars)
+        #expect(states[0].scalars != states[1].scalars)
     }
 }

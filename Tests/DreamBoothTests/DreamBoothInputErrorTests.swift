@@ -91,4 +91,9 @@ import TestSupport
         let text = try Self.failure(Self.captioned + "      instance_prompt: a photo of zwx dog {caption}\n", setUp: Self.captionFolder)
         #expect(text.contains("good/1.txt") && text.contains("no caption for") && text.contains("good/1.png"), "\(text)")
     }
+
+    @Test func upscalerCaptionsNeedTheirSlotToo() throws {
+        let text = try Self.failure(Self.sr + "\n      caption_extension: .txt\n")
+        #expect(text.contains("p.yaml:10:") && text.contains("'{caption}' in instance_prompt"), "\(text)")
+    }
 }

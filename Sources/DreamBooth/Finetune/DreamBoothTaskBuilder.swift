@@ -25,7 +25,7 @@ struct DreamBoothTaskBuilder {
         let instanceFolder = try p.path("instance_data_dir", in: job)
         let instance = DreamBoothTask.Examples(
             images: try SubjectPhotos.load(instanceFolder, stage: stage.name, key: "instance_data_dir"),
-            prompts: try instancePrompts(instanceFolder))
+            prompts: try InstancePrompts.read(p, job: job, photos: instanceFolder))
         let withPrior = try p.bool("with_prior_preservation", default: p.node("class_data_dir") != nil)
         var prior: DreamBoothTask.Examples?
         if withPrior {
@@ -45,23 +45,6 @@ struct DreamBoothTaskBuilder {
                               objective: try objective(), transform: transform, batchSize: batchSize, dataSeed: dataSeed,
                               trainTextEncoder: trainTextEncoder, trainable: trainable)
     }
-
-    /// The instance prompt, or with `caption_extension` one per photo: the prompt with `{caption}` replaced by the
-    /// photo's caption file ("a photo of ${identifier.token} dog {caption}" and "on the grass" in dog-1.txt), so the
-    /// identifier binds to the subject and each photo's context stays in words of its own.
-    func instancePrompts(_ folder: URL) throws -> [String] {
-        let prompt = job.render(try required("instance_prompt"))
-        guard let node = p.node("caption_extension") else { return [prompt] }
-        let ext = try p.string("caption_extension", default: ".txt")
-        guard prompt.contains(Self.captionSlot) else {
-            throw PipelineError.invalid(at: node.location, "stage '\(job.stage.name)': caption_extension needs "
-                                        + "'\(Self.captionSlot)' in instance_prompt, where each photo's caption goes")
-        }
-        return try SubjectPhotos.captions(folder, extension: ext, stage: job.stage.name, key: "instance_data_dir")
-            .map { prompt.replacingOccurrences(of: Self.captionSlot, with: $0) }
-    }
-
-    static let captionSlot = "{caption}"
 
     func objective() throws -> DenoisingObjective {
         try FinetuneObjective.read(p, job: job, scheduler: model.scheduler.config, folder: model.folder)

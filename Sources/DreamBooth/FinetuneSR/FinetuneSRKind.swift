@@ -44,16 +44,15 @@ struct FinetuneSRKind: DreamBoothKind {
             throw PipelineError.invalid(at: p.node("noise_level")?.location ?? job.stage.location,
                                         "stage '\(job.stage.name)': noise_level \(noiseLevel) is outside 0...\(upscaler.maxNoiseLevel)")
         }
-        guard let prompt = p.node("instance_prompt").map({ job.render($0) }) else {
-            throw PipelineError.invalid(at: job.stage.location, "stage '\(job.stage.name)' needs 'instance_prompt'")
-        }
+        let photos = try p.path("instance_data_dir", in: job)
+        let prompts = try InstancePrompts.read(p, job: job, photos: photos)
 
         let batchSize = try p.int("train_batch_size", default: 4)
         let plan = try FinetunePlan.read(p, job: job, lora: lora != nil, batchSize: batchSize)
         let task = try SRFinetuneTask(
             upscaler: upscaler,
-            photos: try SubjectPhotos.load(try p.path("instance_data_dir", in: job), stage: job.stage.name, key: "instance_data_dir"),
-            prompt: prompt,
+            photos: try SubjectPhotos.load(photos, stage: job.stage.name, key: "instance_data_dir"),
+            prompts: prompts,
             objective: try FinetuneObjective.read(p, job: job, scheduler: upscaler.scheduler.config, folder: upscaler.folder),
             noiseLevel: noiseLevel,
             transform: TrainingTransform(resolution: resolution, centerCrop: try p.bool("center_crop", default: false),

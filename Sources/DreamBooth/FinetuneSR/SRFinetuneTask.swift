@@ -12,8 +12,8 @@ import Training
 final class SRFinetuneTask: TrainingTask {
     let upscaler: StableDiffusionUpscale
     let photos: [Image]
-    /// The prompt's text-encoder states, one row per example of a micro-batch (the text encoder is frozen).
-    let context: Tensor
+    /// The text encoder's states of the one prompt, or of each photo's (the text encoder is frozen).
+    let states: [Tensor]
     let objective: DenoisingObjective
     let conditioning: UpscalerConditioning
     let noiseLevel: Int
@@ -23,13 +23,15 @@ final class SRFinetuneTask: TrainingTask {
     let dataSeed: UInt64
     let trainable: [(name: String, tensor: Tensor)]
 
-    init(upscaler: StableDiffusionUpscale, photos: [Image], prompt: String, objective: DenoisingObjective,
+    init(upscaler: StableDiffusionUpscale, photos: [Image], prompts: [String], objective: DenoisingObjective,
          noiseLevel: Int, transform: TrainingTransform, cropSize: Int, batchSize: Int, dataSeed: UInt64,
          trainable: [(name: String, tensor: Tensor)]) throws {
         self.upscaler = upscaler
         self.photos = photos
-        let state = try upscaler.encode([prompt])
-        context = Tensor.concat([Tensor](repeating: state, count: batchSize), axis: 0)
+        precondition(prompts.count == 1 || prompts.count == photos.count, "\(prompts.count) prompts for \(photos.count) photos")
+        var encoded: [String: Tensor] = [:]
+        for prompt in Set(prompts) { encoded[prompt] = try upscaler.encode([prompt]) }
+        states = prompts.map { encoded[$0]! }
         self.objective = objective
         conditioning = UpscalerConditioning(lowResSchedule: try NoiseSchedule(config: upscaler.lowResScheduler.config),
                                             maxNoiseLevel: noiseLevel)
@@ -46,8 +48,8 @@ final class SRFinetuneTask: TrainingTask {
     var factor: Int { upscaler.vaeScale }
 
     /// Micro-batch `index`: photos `index·B …` (cycling), each resized, cropped (and flipped) by its own seed.
-    func batch(_ index: Int) throws -> (high: Tensor, low: Tensor) {
-        var highs: [Image] = [], lows: [Image] = []
+    func batch(_ index: Int) throws -> (high: Tensor, low: Tensor, context: Tensor) {
+        var highs: [Image] = [], lows: [Image] = [], contexts: [Tensor] = []
         for k in 0..<batchSize {
             let n = index * batchSize + k
             let seed = dataSeed ^ UInt64(truncatingIfNeeded: n &* 0x9E37_79B9)
@@ -61,12 +63,13 @@ final class SRFinetuneTask: TrainingTask {
             }
             highs.append(high)
             lows.append(high.downsampled(by: factor, filter: transform.filter))
+            contexts.append(states[states.count == 1 ? 0 : n % photos.count])
         }
-        return (Tensor(images: highs, range: .signed), Tensor(images: lows, range: .signed))
+        return (Tensor(images: highs, range: .signed), Tensor(images: lows, range: .signed), Tensor.concat(contexts, axis: 0))
     }
 
     /// Draw order: the latent sample, the low-res noise, then timesteps and noise.
-    func loss(_ batch: (high: Tensor, low: Tensor), random: inout RandomGenerator) throws -> Tensor {
+    func loss(_ batch: (high: Tensor, low: Tensor, context: Tensor), random: inout RandomGenerator) throws -> Tensor {
         let n = batch.high.shape[0]
         let latents = try noGrad {
             let (mean, logvar) = try upscaler.vae.encode(batch.high)
@@ -76,7 +79,7 @@ final class SRFinetuneTask: TrainingTask {
         let low = conditioning.noised(batch.low, levels: levels, random: &random)
         let draw = objective.draw(clean: latents, random: &random)
         let predicted = try upscaler.unet.forward(sample: Tensor.concat([draw.noisy, low], axis: 1),
-                                                  timesteps: draw.timesteps.map(Float.init), encoderHiddenStates: context,
+                                                  timesteps: draw.timesteps.map(Float.init), encoderHiddenStates: batch.context,
                                                   classLabels: levels)
         return objective.loss(predicted, draw)
     }

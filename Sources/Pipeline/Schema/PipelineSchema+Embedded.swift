@@ -1373,7 +1373,10 @@ extension PipelineSchema {
             "instance_prompt": {
               "type": "string",
               "minLength": 1,
-              "description": "The upscaler's prompt for the subject, e.g. 'a photo of ${identifier.token} dog'."
+              "description": "The upscaler's prompt for the subject, e.g. 'a photo of ${identifier.token} dog'; with caption_extension it holds '{caption}'."
+            },
+            "caption_extension": {
+              "$ref": "#/$defs/finetuneBaseStage/properties/with/properties/caption_extension"
             },
             "resolution": {
               "type": "integer",

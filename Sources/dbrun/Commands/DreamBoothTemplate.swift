@@ -11,7 +11,7 @@ struct DreamBoothTemplate {
     var clip: String
     /// The embedded world's tiny models (fast settings) rather than a real Stable Diffusion (LoRA, 512 pixels).
     var embedded: Bool
-    /// The extension of caption files every photo has beside it (".txt"), which the base fine-tune then reads.
+    /// The extension of caption files every photo has beside it (".txt"), which both fine-tunes then read.
     var captionExtension: String? = nil
 
     var text: String {
@@ -73,8 +73,7 @@ struct DreamBoothTemplate {
             with:
               model: \(upscaler)
               instance_data_dir: \(photos)
-              instance_prompt: \(instancePrompt)
-              noise_level: 20           # the low-resolution noise augmentation; sample at the same level
+        \(captioning)      noise_level: 20           # the low-resolution noise augmentation; sample at the same level
               train_batch_size: \(embedded ? 4 : 1)
         \(embedded ? "      crop_size: 128\n" : "      use_lora: true\n      gradient_checkpointing: true\n")      max_train_steps: 200
               learning_rate: 1.0e-4

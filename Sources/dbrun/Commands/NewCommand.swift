@@ -89,7 +89,7 @@ struct NewDreamBoothCommand: ParsableCommand {
                 throw PipelineError.invalid(at: SourceLocation(file: ImageFolder.captionPath(forImage: missing, extension: bare)),
                                             "\(found.count) of \(images.count) photos have .\(bare) captions; add this one or remove them all")
             }
-            print("captions: every photo has a .\(bare) file beside it; the base fine-tune reads them (caption_extension)")
+            print("captions: every photo has a .\(bare) file beside it; both fine-tunes read them (caption_extension)")
             return "." + bare
         }
         return nil
