@@ -8,7 +8,8 @@ private nonisolated(unsafe) var signalPipe: Int32 = -1
 
 /// Ctrl-C and SIGTERM, turned into a flag that stages poll and a signal forwarded to the running command.
 ///
-/// The first signal asks the running stage to stop: a command's process group gets SIGINT, an in-process stage sees
+/// The first signal asks the running stage to stop: a command's process group gets SIGINT (then SIGTERM and SIGKILL,
+/// should it outlast a grace period after each), an in-process stage sees
 /// `isRequested` at its next check, and the executor leaves no record for it. A second signal exits at once; that is
 /// still safe, because a stage without a record is never taken for a cached one.
 public final class Interruption: @unchecked Sendable {
@@ -16,7 +17,7 @@ public final class Interruption: @unchecked Sendable {
     public static let shared = Interruption()
 
     /// A flag of its own, for a runner that must not see (or cause) the process's stops: tests that run side by side.
-    public init() {}
+    public init(graceSeconds: Double = 5) { self.graceSeconds = graceSeconds }
 
     private let lock = NSLock()
     private var requested = false
@@ -69,13 +70,36 @@ public final class Interruption: @unchecked Sendable {
         if isRequested { throw PipelineError.interrupted }
     }
 
+    /// How long a command's process group gets to stop after SIGINT before SIGTERM, and again before SIGKILL: a
+    /// command that ignores Ctrl-C (a shell started with SIGINT ignored keeps it ignored) must not hang the stop.
+    public let graceSeconds: Double
+
     /// Marks a stop as requested, as a first signal would (for programmatic cancellation and tests).
     public func request() {
         lock.lock()
         requested = true
         let groups = childGroups
         lock.unlock()
-        for group in groups { kill(-group, SIGINT) }
+        for group in groups { stop(group) }
+    }
+
+    /// SIGINT to the group, then SIGTERM and SIGKILL after a grace period each while it is still running.
+    private func stop(_ group: pid_t) {
+        kill(-group, SIGINT)
+        let grace = graceSeconds
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [weak self] in
+            guard let self, self.isRunning(group) else { return }
+            kill(-group, SIGTERM)
+            DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [weak self] in
+                if let self, self.isRunning(group) { kill(-group, SIGKILL) }
+            }
+        }
+    }
+
+    private func isRunning(_ group: pid_t) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return childGroups.contains(group)
     }
 
     /// Clears a request, so a long-lived process (or a test) can run again.
@@ -90,7 +114,7 @@ public final class Interruption: @unchecked Sendable {
         childGroups.insert(pid)
         let already = requested
         lock.unlock()
-        if already { kill(-pid, SIGINT) }
+        if already { stop(pid) }
     }
 
     func unregister(childGroup pid: pid_t) {
