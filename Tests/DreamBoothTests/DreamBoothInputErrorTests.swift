@@ -96,4 +96,10 @@ import TestSupport
         let text = try Self.failure(Self.sr + "\n      caption_extension: .txt\n")
         #expect(text.contains("p.yaml:10:") && text.contains("'{caption}' in instance_prompt"), "\(text)")
     }
+
+    @Test func aCaptionSlotWithoutCaptionFilesIsNamed() throws {
+        let stage = Self.sr.replacingOccurrences(of: "a photo of zwx dog", with: "a photo of zwx dog {caption}")
+        let text = try Self.failure(stage + "\n")
+        #expect(text.contains("p.yaml:9:") && text.contains("no caption_extension"), "\(text)")
+    }
 }

@@ -15,7 +15,13 @@ enum InstancePrompts {
             throw PipelineError.invalid(at: job.stage.location, "stage '\(job.stage.name)' needs 'instance_prompt'")
         }
         let prompt = job.render(promptNode)
-        guard let node = p.node("caption_extension") else { return [prompt] }
+        guard let node = p.node("caption_extension") else {
+            guard !prompt.contains(captionSlot) else {
+                throw PipelineError.invalid(at: promptNode.location, "stage '\(job.stage.name)': instance_prompt has "
+                                            + "'\(captionSlot)' but no caption_extension names the photos' caption files")
+            }
+            return [prompt]
+        }
         let ext = try p.string("caption_extension", default: ".txt")
         guard prompt.contains(captionSlot) else {
             throw PipelineError.invalid(at: node.location, "stage '\(job.stage.name)': caption_extension needs "
