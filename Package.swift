@@ -80,6 +80,6 @@ let package = Package(
                                                         "TestSupport", "Imaging", "Tensor", "ToyWorld"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"], exclude: ["Crashers"]),
         // Drives the built `dbrun` binary on temporary pipelines.
-        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "SafeTensors", "TestSupport", "DiffusionTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["dbrun", "Diffusion", "SafeTensors", "TestSupport", "DiffusionTestSupport", "ToyWorld"]),
     ]
 )

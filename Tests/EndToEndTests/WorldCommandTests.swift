@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import ToyWorld
 
 /// `dbrun world …`, run as a user runs it.
 @Suite struct WorldCommandTests {
@@ -51,6 +52,22 @@ import TestSupport
         #expect(names == ["dog-17-0-exif6.jpg", "dog-17-0.png", "dog-17-1.png", "dog-17-2.png"])
         let check = try TokenizeCommandTests.run(["image", "check", out + "/dog-17-0-exif6.jpg"])
         #expect(check.stdout.contains("orientation 6"), "\(check.stdout)")
+    }
+
+    /// `--captions` names each photo's context beside it, in the phrases the world's own captions use.
+    @Test func subjectCaptionsNameEachPhotosContext() throws {
+        let folder = try TemporaryFolder()
+        let out = folder.url.appendingPathComponent("dog").path
+        let result = try TokenizeCommandTests.run(
+            ["world", "subject", "--class", "dog", "--subject", "17", "--count", "2", "--size", "32", "--jpeg-exif", "--captions", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(names == ["dog-17-0-exif6.jpg", "dog-17-0-exif6.txt", "dog-17-0.png", "dog-17-0.txt", "dog-17-1.png", "dog-17-1.txt"])
+        let phrases = Set(WorldContext.allCases.map { $0.phrase + "\n" })
+        let first = try String(contentsOfFile: out + "/dog-17-0.txt", encoding: .utf8)
+        let second = try String(contentsOfFile: out + "/dog-17-1.txt", encoding: .utf8)
+        #expect(phrases.contains(first) && phrases.contains(second) && first != second, "\(first) \(second)")
+        #expect(try String(contentsOfFile: out + "/dog-17-0-exif6.txt", encoding: .utf8) == first)
     }
 
     @Test(arguments: [

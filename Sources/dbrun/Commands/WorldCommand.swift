@@ -40,6 +40,8 @@ struct WorldCommand: ParsableCommand {
         @Option(help: "Picture side in pixels.") var size = 256
         @Option(help: "Seeds the photos' contexts and variations.") var seed: UInt64 = 0
         @Flag(name: .customLong("jpeg-exif"), help: "Also write photo 0 as an EXIF-rotated JPEG.") var jpegEXIF = false
+        @Flag(help: "Beside each photo, a .txt caption naming its context (\"on the beach\"), as caption_extension reads.")
+        var captions = false
         @Option(help: "The folder to write.") var out: String
 
         func run() throws {
@@ -49,12 +51,20 @@ struct WorldCommand: ParsableCommand {
             try WorldArguments.makeFolder(out)
             let scenes = ToyWorld.subjectPhotos(id, count: count, seed: seed)
             let images = ToyWorld.renderImages(scenes, size: side)
+            func caption(_ stem: String, _ k: Int) throws {
+                guard captions else { return }
+                try Data((scenes[k].context.phrase + "\n").utf8).write(to: URL(fileURLWithPath: "\(out)/\(stem).txt"), options: .atomic)
+            }
             for (k, image) in images.enumerated() {
-                try PNGEncoder.write(image, to: "\(out)/\(id.worldClass.noun)-\(id.id)-\(k).png")
+                let stem = "\(id.worldClass.noun)-\(id.id)-\(k)"
+                try PNGEncoder.write(image, to: "\(out)/\(stem).png")
+                try caption(stem, k)
             }
             if jpegEXIF {
                 let data = try JPEGEncoder.encode(upright: images[0], orientation: .rotated90Clockwise, quality: 92)
-                try data.write(to: URL(fileURLWithPath: "\(out)/\(id.worldClass.noun)-\(id.id)-0-exif6.jpg"), options: .atomic)
+                let stem = "\(id.worldClass.noun)-\(id.id)-0-exif6"
+                try data.write(to: URL(fileURLWithPath: "\(out)/\(stem).jpg"), options: .atomic)
+                try caption(stem, 0)
             }
             print("wrote \(images.count) photo\(images.count == 1 ? "" : "s") of \(id) to \(out)")
         }
