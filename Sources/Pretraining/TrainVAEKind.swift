@@ -30,7 +30,8 @@ final class AutoencoderTask: TrainingTask {
 
     func batch(_ index: Int) throws -> Tensor {
         let examples = batches.examples(index)
-        // About one in `wholeEvery` examples (by a hash of seed and position) is drawn at the crop size itself, whole; the rest 4× larger and cropped.
+        // About one in `wholeEvery` examples (by a hash of seed and position) is drawn whole at the crop size itself;
+        // the rest 4× larger and cropped.
         let whole = examples.indices.filter { WorldBatches.mix(batches.sampler.seed, index * 1000 + $0) % UInt64(wholeEvery) == 0 }
         let large = examples.indices.filter { !whole.contains($0) }
         var crops = [Image?](repeating: nil, count: examples.count)

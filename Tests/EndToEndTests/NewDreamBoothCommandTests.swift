@@ -7,14 +7,22 @@ import TestSupport
 /// `dbrun new dreambooth` checks the photos, writes a pipeline that validates and runs (relative paths), and never
 /// overwrites a file.
 @Suite struct NewDreamBoothCommandTests {
-    @Test func writesAValidPipelineAndRefusesBadPhotosAndOverwrites() throws {
-        let folder = try TemporaryFolder("dbrun-new")
+    static let models = ["--model", "m/sd", "--upscaler", "m/x4", "--dino", "m/dino", "--clip", "m/clip"]
+
+    /// A temporary folder with photos/0…2.png, patterns of different strides (so no two are near-duplicates).
+    static func withPhotos(_ name: String, stride: Int) throws -> TemporaryFolder {
+        let folder = try TemporaryFolder(name)
         try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("photos"), withIntermediateDirectories: true)
         for i in 0..<3 {
-            let pixels = (0..<(3 * 32 * 32)).map { Float(($0 * (3 + i)) % 17) / 16 }
+            let pixels = (0..<(3 * 32 * 32)).map { Float(($0 * (stride + i)) % 17) / 16 }
             try PNGEncoder.write(Image(width: 32, height: 32, pixels: pixels), to: folder.url.appendingPathComponent("photos/\(i).png").path)
         }
-        let models = ["--model", "m/sd", "--upscaler", "m/x4", "--dino", "m/dino", "--clip", "m/clip"]
+        return folder
+    }
+
+    @Test func writesAValidPipelineAndRefusesBadPhotosAndOverwrites() throws {
+        let folder = try Self.withPhotos("dbrun-new", stride: 3)
+        let models = Self.models
         let made = try DBRunProcess.run(["new", "dreambooth", "--photos", "photos", "--class", "cat", "--out", "p/cat.yaml"] + models,
                                         in: folder.url)
         #expect(made.status == 0, "\(made.output)")
@@ -38,15 +46,10 @@ import TestSupport
 
     /// Photos that all have caption files get a pipeline that reads them; photos captioned in part are refused.
     @Test func captionedPhotosAreReadAndPartialCaptionsRefused() throws {
-        let folder = try TemporaryFolder("dbrun-new-captions")
-        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("photos"), withIntermediateDirectories: true)
-        for i in 0..<3 {
-            let pixels = (0..<(3 * 32 * 32)).map { Float(($0 * (5 + i)) % 17) / 16 }
-            try PNGEncoder.write(Image(width: 32, height: 32, pixels: pixels), to: folder.url.appendingPathComponent("photos/\(i).png").path)
-        }
+        let folder = try Self.withPhotos("dbrun-new-captions", stride: 5)
+        let models = Self.models
         try folder.write("photos/0.txt", "on the grass")
         try folder.write("photos/1.txt", "in the snow")
-        let models = ["--model", "m/sd", "--upscaler", "m/x4", "--dino", "m/dino", "--clip", "m/clip"]
         let partial = try DBRunProcess.run(["new", "dreambooth", "--photos", "photos", "--class", "cat", "--out", "a.yaml"] + models,
                                            in: folder.url)
         #expect(partial.status != 0 && partial.output.contains("photos/2.txt") && partial.output.contains("2 of 3"),

@@ -5,23 +5,25 @@ import Tensor
 import Training
 
 /// DreamBooth's objective, as diffusers' `train_dreambooth.py` computes it: a batch of instance photos with the
-/// instance prompt (or, with captions as kohya's scripts read them, each photo's own), followed (with prior preservation) by as many class images with the class prompt; one noise
-/// draw over the whole batch; loss = instance MSE + λ · prior MSE, min-SNR weighting on the instance half.
+/// instance prompt (or, with captions as kohya's scripts read them, each photo's own), followed (with prior
+/// preservation) by as many class images with the class prompt; one noise draw over the whole batch; loss = instance MSE + λ · prior MSE, min-SNR weighting on the instance half.
 final class DreamBoothTask: TrainingTask {
-    /// Images and their prompts: one prompt for all, or one per image (captions).
+    /// Images and the prompt of each (one prompt for all, or captions).
     struct Examples {
         var images: [Image]
         var prompts: [String]
 
         init(images: [Image], prompt: String) { self.init(images: images, prompts: [prompt]) }
 
+        /// One prompt for all the images, or one per image.
         init(images: [Image], prompts: [String]) {
             precondition(prompts.count == 1 || prompts.count == images.count, "\(prompts.count) prompts for \(images.count) images")
             self.images = images
-            self.prompts = prompts
+            self.prompts = prompts.count == 1 ? Array(repeating: prompts[0], count: images.count) : prompts
         }
 
-        func prompt(_ n: Int) -> String { prompts[prompts.count == 1 ? 0 : n % images.count] }
+        /// Example `n`'s prompt: that of image `n`, cycling.
+        func prompt(_ n: Int) -> String { prompts[n % images.count] }
     }
 
     let unet: UNet2DConditionModel

@@ -12,7 +12,7 @@ import Training
 final class SRFinetuneTask: TrainingTask {
     let upscaler: StableDiffusionUpscale
     let photos: [Image]
-    /// The text encoder's states of the one prompt, or of each photo's (the text encoder is frozen).
+    /// The text encoder's states of each photo's prompt (the text encoder is frozen).
     let states: [Tensor]
     let objective: DenoisingObjective
     let conditioning: UpscalerConditioning
@@ -29,9 +29,10 @@ final class SRFinetuneTask: TrainingTask {
         self.upscaler = upscaler
         self.photos = photos
         precondition(prompts.count == 1 || prompts.count == photos.count, "\(prompts.count) prompts for \(photos.count) photos")
+        let perPhoto = prompts.count == 1 ? Array(repeating: prompts[0], count: photos.count) : prompts
         var encoded: [String: Tensor] = [:]
-        for prompt in Set(prompts) { encoded[prompt] = try upscaler.encode([prompt]) }
-        states = prompts.map { encoded[$0]! }
+        for prompt in Set(perPhoto) { encoded[prompt] = try upscaler.encode([prompt]) }
+        states = perPhoto.map { encoded[$0]! }
         self.objective = objective
         conditioning = UpscalerConditioning(lowResSchedule: try NoiseSchedule(config: upscaler.lowResScheduler.config),
                                             maxNoiseLevel: noiseLevel)
@@ -63,7 +64,7 @@ final class SRFinetuneTask: TrainingTask {
             }
             highs.append(high)
             lows.append(high.downsampled(by: factor, filter: transform.filter))
-            contexts.append(states[states.count == 1 ? 0 : n % photos.count])
+            contexts.append(states[n % photos.count])
         }
         return (Tensor(images: highs, range: .signed), Tensor(images: lows, range: .signed), Tensor.concat(contexts, axis: 0))
     }

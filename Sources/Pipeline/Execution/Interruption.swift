@@ -9,9 +9,9 @@ private nonisolated(unsafe) var signalPipe: Int32 = -1
 /// Ctrl-C and SIGTERM, turned into a flag that stages poll and a signal forwarded to the running command.
 ///
 /// The first signal asks the running stage to stop: a command's process group gets SIGINT (then SIGTERM and SIGKILL,
-/// should it outlast a grace period after each), an in-process stage sees
-/// `isRequested` at its next check, and the executor leaves no record for it. A second signal exits at once; that is
-/// still safe, because a stage without a record is never taken for a cached one.
+/// should it outlast a grace period after each), an in-process stage sees `isRequested` at its next check, and the
+/// executor leaves no record for it. A second signal exits at once; that is still safe, because a stage without a
+/// record is never taken for a cached one.
 public final class Interruption: @unchecked Sendable {
     /// The process's own: what `install()` feeds and what a runner uses unless given another.
     public static let shared = Interruption()
