@@ -90,7 +90,7 @@ struct DreamBoothTemplate {
                 - \(classPrompt)              # the class without the identifier: PRES in the report
               num_images_per_prompt: 4
               num_inference_steps: \(embedded ? 20 : 30)
-              guidance_scale: \(embedded ? 5 : 7.5)
+              guidance_scale: \(embedded ? 10 : 7.5)   # higher follows the prompt more closely
               noise_level: 20
 
           baseline:                     # the un-tuned model on the same prompts and seeds
@@ -100,7 +100,7 @@ struct DreamBoothTemplate {
               prompts: *prompts
               num_images_per_prompt: 4
               num_inference_steps: \(embedded ? 20 : 30)
-              guidance_scale: \(embedded ? 5 : 7.5)
+              guidance_scale: \(embedded ? 10 : 7.5)
 
           evaluate:
             kind: evaluate
