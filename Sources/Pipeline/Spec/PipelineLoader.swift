@@ -13,11 +13,14 @@ public struct LoadedPipeline: Sendable {
 /// File → YAML → schema → typed spec → each kind's own checks → DAG. Collects all problems of one phase before
 /// throwing, so a user fixes them in one go.
 public enum PipelineLoader {
-    /// - Parameter schema: the schema to validate against; the shipped one unless a test brings kinds of its own.
+    /// - Parameters:
+    ///   - schema: the schema to validate against; the shipped one unless a test brings kinds of its own.
+    ///   - overrides: `--set` values, applied to the file before any check.
     public static func load(file: String, kinds: StageKindRegistry = .builtIn,
                             schema: JSONSchema = PipelineSchema.validator,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LoadedPipeline {
-        let root = try YAMLLoader.load(file: file)
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            overrides: [SpecOverride] = []) throws -> LoadedPipeline {
+        let root = try SpecOverride.apply(overrides, to: YAMLLoader.load(file: file))
         let problems = schema.validate(root)
         if !problems.isEmpty {
             throw PipelineErrors(problems, stoppedEarly: problems.count >= PipelineErrors.keepLimit)

@@ -11,10 +11,15 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .long, help: "The cache store folder (default: .dbrun/ beside the pipeline, or $DBRUN_CACHE).")
     var cache: String?
 
+    @Option(name: .customLong("set"), parsing: .singleValue,
+            help: ArgumentHelp("Replace a value of the pipeline file for this command, e.g. --set seed=1 or --set stages.finetune_base.with.learning_rate=1e-5 (VALUE is YAML). Repeatable.",
+                               valueName: "path=value"))
+    var overrides: [String] = []
+
     static var kinds: StageKindRegistry { DreamBoothKinds.registry }
 
     func load() throws -> LoadedPipeline {
-        try PipelineLoader.load(file: pipeline, kinds: Self.kinds)
+        try PipelineLoader.load(file: pipeline, kinds: Self.kinds, overrides: overrides.map(SpecOverride.init(parsing:)))
     }
 
     func runner(for loaded: LoadedPipeline, quiet: Bool = false) -> Runner {
