@@ -34,7 +34,7 @@ public struct SpecOverride: Sendable {
     private func apply(to node: SpecNode, at depth: Int) throws -> SpecNode {
         guard var entries = node.entries else {
             let above = path[..<depth].joined(separator: ".")
-            let what = node.typeName == "array" ? "a list" : "aeiou".contains(node.typeName.first!) ? "an \(node.typeName)" : "a \(node.typeName)"
+            let what = switch node.typeName { case "array": "a list"; case "integer": "an integer"; case let other: "a \(other)" }
             throw PipelineError.invalid(at: location, "'\(above)' is \(what), not a mapping with keys",
                                         hint: "set the whole value: --set \(above)=…")
         }
